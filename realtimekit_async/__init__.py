@@ -1,0 +1,133 @@
+"""Async SDK for the Cloudflare RealtimeKit Recordings API.
+
+Start here::
+
+    from realtimekit_async import RealtimeKitSession
+
+    async with RealtimeKitSession.from_env() as rtk:
+        recording = await rtk.start_recording(meeting_id)
+        async for recording in rtk.list_recordings(status="UPLOADED"):
+            print(recording.id, recording.download_url)
+
+Everything public is importable from this package; the ``_``-prefixed modules are private.
+The in-process emulator for tests lives in :mod:`realtimekit_async.testing`.
+"""
+
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ConnectError,
+    NoActiveRecordingError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RealtimeKitError,
+    RecordingFailedError,
+    RequestTimeoutError,
+    ResponseParseError,
+    ServerError,
+    SessionClosedError,
+    TransportError,
+)
+from ._models import (
+    AudioChannel,
+    AudioCodec,
+    AudioConfig,
+    Caller,
+    CallerType,
+    InteractiveConfig,
+    LivestreamingConfig,
+    Meeting,
+    MeetingStatus,
+    Paging,
+    RealtimeKitBucketConfig,
+    Recording,
+    RecordingAction,
+    RecordingConfig,
+    RecordingPage,
+    RecordingStatus,
+    SortOrder,
+    StartReason,
+    StartReasonKind,
+    StopReason,
+    StopReasonKind,
+    StorageAuthMethod,
+    StorageConfig,
+    StorageType,
+    TrackFile,
+    TrackLayer,
+    TrackLayerDownload,
+    VideoCodec,
+    VideoConfig,
+    Watermark,
+    WatermarkPosition,
+    WatermarkSize,
+)
+from ._pagination import RecordingPager, ResumeToken
+from ._ratelimit import Limiter, RateLimiter
+from ._retry import RetryPolicy
+from ._session import DEFAULT_BASE_URL, RealtimeKitSession
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIError",
+    "AudioChannel",
+    "AudioCodec",
+    "AudioConfig",
+    "AuthenticationError",
+    "BadRequestError",
+    "Caller",
+    "CallerType",
+    "ConflictError",
+    "ConnectError",
+    "InteractiveConfig",
+    "Limiter",
+    "LivestreamingConfig",
+    "Meeting",
+    "MeetingStatus",
+    "NoActiveRecordingError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "Paging",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RateLimiter",
+    "RealtimeKitBucketConfig",
+    "RealtimeKitError",
+    "RealtimeKitSession",
+    "Recording",
+    "RecordingAction",
+    "RecordingConfig",
+    "RecordingFailedError",
+    "RecordingPage",
+    "RecordingPager",
+    "RecordingStatus",
+    "RequestTimeoutError",
+    "ResponseParseError",
+    "ResumeToken",
+    "RetryPolicy",
+    "ServerError",
+    "SessionClosedError",
+    "SortOrder",
+    "StartReason",
+    "StartReasonKind",
+    "StopReason",
+    "StopReasonKind",
+    "StorageAuthMethod",
+    "StorageConfig",
+    "StorageType",
+    "TrackFile",
+    "TrackLayer",
+    "TrackLayerDownload",
+    "TransportError",
+    "VideoCodec",
+    "VideoConfig",
+    "Watermark",
+    "WatermarkPosition",
+    "WatermarkSize",
+    "__version__",
+]

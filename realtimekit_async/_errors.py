@@ -1,0 +1,217 @@
+"""Every exception the SDK raises, under one base class.
+
+The tree::
+
+    RealtimeKitError
+    ├── APIError                     the server answered, and not with success
+    │   ├── BadRequestError          400, 422
+    │   ├── AuthenticationError      401
+    │   ├── PermissionDeniedError    403
+    │   ├── NotFoundError            404
+    │   │   └── NoActiveRecordingError   404 from get_active_recording
+    │   ├── ConflictError            409 (e.g. already recording, already stopped)
+    │   ├── RateLimitedError         429, or a Retry-After longer than the deadline allows
+    │   └── ServerError              5xx
+    ├── TransportError               no usable answer arrived
+    │   ├── ConnectError             the request never left (safe to send again)
+    │   ├── RequestTimeoutError      the call's deadline or a socket timeout ran out
+    │   └── OutcomeUnknownError      a write may or may not have happened
+    ├── ResponseParseError           the body is not the documented shape
+    ├── RecordingFailedError         a recording waited for ended ERRORED
+    └── SessionClosedError           the session was used after ``aclose()``
+
+``ValueError`` (not a RealtimeKitError) is raised for invalid arguments before any I/O.
+aiohttp and asyncio exceptions never escape: they are mapped here and chained with ``from``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._models import Recording
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectError",
+    "NoActiveRecordingError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RealtimeKitError",
+    "RecordingFailedError",
+    "RequestTimeoutError",
+    "ResponseParseError",
+    "ServerError",
+    "SessionClosedError",
+    "TransportError",
+]
+
+
+class RealtimeKitError(Exception):
+    """Base class of every error this SDK raises.
+
+    Attributes:
+        method: HTTP method of the request that failed, when there was one.
+        path: URL path of that request (never the query string or host credentials).
+        page_no: the page being fetched when a listing failed; records of earlier pages that
+            were already yielded stay valid.
+    """
+
+    method: str | None
+    path: str | None
+    page_no: int | None
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.page_no = None
+
+    def _where(self) -> str:
+        parts = [f"{self.method} {self.path}" if self.method else ""]
+        if self.page_no is not None:
+            parts.append(f"page {self.page_no}")
+        return ", ".join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        where = self._where()
+        return f"{self.message} [{where}]" if where else self.message
+
+
+class APIError(RealtimeKitError):
+    """The server answered with an error status or ``"success": false``.
+
+    Attributes:
+        status: HTTP status of the response (200 for ``success: false`` on a 200).
+        code: the error code from the body (RealtimeKit's ``error.code`` or Cloudflare's
+            ``errors[0].code``), or ``None`` when the body had none.
+        message: the server's message, or a description of the body when it had none.
+        cf_ray: the ``cf-ray`` header, to quote to Cloudflare support.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | None = None,
+        cf_ray: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.status = status
+        self.code = code
+        self.cf_ray = cf_ray
+
+    def __str__(self) -> str:
+        code = f" (code {self.code})" if self.code is not None and self.code != self.status else ""
+        where = [self._where()]
+        if self.cf_ray:
+            where.append(f"cf-ray {self.cf_ray}")
+        detail = ", ".join(w for w in where if w)
+        return f"HTTP {self.status}{code}: {self.message}" + (f" [{detail}]" if detail else "")
+
+
+class BadRequestError(APIError):
+    """The request was rejected as invalid (400 or 422)."""
+
+
+class AuthenticationError(APIError):
+    """The API token is missing, wrong or expired (401)."""
+
+
+class PermissionDeniedError(APIError):
+    """The token lacks the Realtime / Realtime Admin permission (403)."""
+
+
+class NotFoundError(APIError):
+    """The account, app, meeting or recording does not exist (404)."""
+
+
+class NoActiveRecordingError(NotFoundError):
+    """The meeting has no recording in progress (404 from ``get_active_recording``)."""
+
+
+class ConflictError(APIError):
+    """The recording is not in a state that allows the request (409)."""
+
+
+class RateLimitedError(APIError):
+    """Too many requests (429).
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object):
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """The server failed (5xx)."""
+
+
+class TransportError(RealtimeKitError):
+    """No usable response arrived (connection failed, reset, timed out or was cut short)."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made: the request was never sent."""
+
+
+class RequestTimeoutError(TransportError):
+    """The call ran out of time (its deadline, or a connect/read timeout)."""
+
+
+class OutcomeUnknownError(TransportError):
+    """A write may have taken effect on the server, and retrying could do it twice.
+
+    Raised instead of re-sending a non-idempotent request (such as a track recording start)
+    after an ambiguous failure. Check the server's state before trying again.
+    """
+
+
+class ResponseParseError(RealtimeKitError):
+    """The response body is not the documented shape.
+
+    Attributes:
+        status: HTTP status of the response.
+        field_path: where in the JSON the first problem was found (``$.data[3].status``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        field_path: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.status = status
+        self.field_path = field_path
+
+
+class RecordingFailedError(RealtimeKitError):
+    """A recording that was waited for ended ``ERRORED``.
+
+    Attributes:
+        recording: the recording as last fetched.
+    """
+
+    def __init__(self, message: str, *, recording: Recording) -> None:
+        super().__init__(message)
+        self.recording = recording
+
+
+class SessionClosedError(RealtimeKitError):
+    """The session was used after it was closed."""

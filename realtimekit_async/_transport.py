@@ -1,0 +1,127 @@
+"""The only aiohttp client code: send one request, read the whole body, map every failure.
+
+Whether a failure happened *before* the request left matters to retries, so the mapping is
+precise: a refused or timed-out connect is :class:`ConnectError` (nothing was sent); a timeout
+after that is :class:`RequestTimeoutError`; a reset or a cut-short body is a plain
+:class:`TransportError`. aiohttp and asyncio exceptions never leave this module unwrapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+import yarl
+
+from ._errors import ConnectError, RequestTimeoutError, TransportError
+from ._protocol import Response
+
+__all__ = ["ClientSession", "Transport"]
+
+#: The aiohttp session type, for the session module's signature (it does not import aiohttp).
+ClientSession = aiohttp.ClientSession
+
+
+class Transport:
+    """Sends requests through a caller's aiohttp session, or one of its own made on first use."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None,
+        *,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+        connection_limit: int = 100,
+    ) -> None:
+        self._session = session
+        self.owns_session = session is None
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._connection_limit = connection_limit
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session in use, created (inside the running loop) on first use."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                # Redirects could carry the Authorization header elsewhere; the API never sends one.
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._session
+
+    @property
+    def needs_close(self) -> bool:
+        """Whether we made an aiohttp session that is still open."""
+        return self.owns_session and self._session is not None and not self._session.closed
+
+    @property
+    def idle(self) -> bool:
+        """Whether no connection is currently checked out of our pool (for tests and shutdown)."""
+        if self._session is None or self._session.closed:
+            return True
+        connector = self._session.connector
+        return connector is None or not connector._acquired  # pyright: ignore[reportPrivateUsage]
+
+    def _timeout(self, total: float | None, read_timeout: float | None) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=total,
+            sock_connect=self._connect_timeout,
+            sock_read=read_timeout if read_timeout is not None else self._read_timeout,
+        )
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> Response:
+        """Send one request and read its whole body; *url* must be fully encoded."""
+        try:
+            async with self.session.request(
+                method,
+                yarl.URL(url, encoded=True),
+                headers=headers,
+                data=body,
+                timeout=self._timeout(timeout, read_timeout),
+                allow_redirects=False,
+            ) as response:
+                data = await response.read()
+                return Response(response.status, _lower_headers(response.headers), data)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise map_exception(exc, method, url) from exc
+
+    async def close(self) -> None:
+        """Close the aiohttp session if (and only if) this transport created it."""
+        if self.owns_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    # Only the headers the protocol reads, under lower-case names: cheaper than a full copy.
+    return {
+        name: value
+        for name in ("cf-ray", "retry-after", "ratelimit", "content-type")
+        if (value := headers.get(name)) is not None
+    }
+
+
+def map_exception(exc: Exception, method: str, url: str) -> TransportError:
+    """Our exception for an aiohttp, asyncio or socket failure."""
+    path = yarl.URL(url, encoded=True).raw_path
+    where = {"method": method, "path": path}
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ConnectError(f"timed out connecting to {yarl.URL(url).host}", **where)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"could not connect to {exc.host}:{exc.port}: {exc.strerror}", **where)
+    if isinstance(exc, TimeoutError):
+        return RequestTimeoutError("timed out waiting for the response", **where)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return TransportError("the server closed the connection without a response", **where)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return TransportError(f"the response body was cut short: {exc}", **where)
+    return TransportError(f"{type(exc).__name__}: {exc}", **where)
