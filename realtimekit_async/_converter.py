@@ -50,11 +50,12 @@ from ._models import (
 
 T = TypeVar("T")
 
+# Leaves first: a generated hook looks up the hooks of its fields when it is generated.
 _REQUEST_OPTIONS: tuple[type, ...] = (
+    WatermarkSize,
+    Watermark,
     AudioConfig,
     VideoConfig,
-    Watermark,
-    WatermarkSize,
     StorageConfig,
     RealtimeKitBucketConfig,
     LivestreamingConfig,
@@ -63,20 +64,12 @@ _REQUEST_OPTIONS: tuple[type, ...] = (
     RecordingConfig,
 )
 _RESPONSE_MODELS: tuple[type, ...] = (
-    Recording,
-    Meeting,
+    *_REQUEST_OPTIONS,
     StartReason,
     StopReason,
+    Meeting,
     Paging,
-    AudioConfig,
-    VideoConfig,
-    Watermark,
-    WatermarkSize,
-    StorageConfig,
-    RealtimeKitBucketConfig,
-    LivestreamingConfig,
-    InteractiveConfig,
-    RecordingConfig,
+    Recording,
 )
 _TRACK_DOWNLOADS = tuple[TrackLayerDownload, ...]
 _DOWNLOAD_URL = str | _TRACK_DOWNLOADS
@@ -215,7 +208,7 @@ def make_converter() -> cattrs.Converter:
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter))  # pyright: ignore[reportUnknownArgumentType]
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
-    for cls in (Recording, Meeting, StartReason, StopReason, Paging):
+    for cls in (StartReason, StopReason, Meeting, Paging, Recording):
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
     for cls in _REQUEST_OPTIONS:
         converter.register_unstructure_hook(

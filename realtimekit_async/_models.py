@@ -262,7 +262,7 @@ class TrackLayer:
     """One layer of a per-participant track recording."""
 
     file_name_prefix: str | None = None
-    media_kind: str | None = "audio"
+    media_kind: str | None = None
 
 
 @attrs.frozen

@@ -93,7 +93,7 @@ def check_id(name: str, value: object) -> str:
         raise ValueError(msg)
     if len(value) > MAX_ID_LENGTH or _FORBIDDEN_IN_ID.search(value):
         msg = (
-            f"{name} {value[:80]!r} is not a valid id: ids may not contain '/', '\\\\', '?', '#',"
+            f"{name} {value[:80]!r} is not a valid id: ids may not contain '/', '\\', '?', '#',"
             f" '%', whitespace or control characters, nor exceed {MAX_ID_LENGTH} characters"
         )
         raise ValueError(msg)
@@ -191,13 +191,15 @@ class ListFilters:
             query.append(("sort_by", sort_by))
         if sort_order is not None:
             query.append(("sort_order", _enum_arg("sort_order", sort_order, SortOrder)))
-        if start_time is not None:
-            query.append(("start_time", _time_arg("start_time", start_time)))
-        if end_time is not None:
-            query.append(("end_time", _time_arg("end_time", end_time)))
-        if start_time is not None and end_time is not None and start_time > end_time:
-            msg = f"start_time {start_time} is after end_time {end_time}"
+        start = None if start_time is None else _time_arg("start_time", start_time)
+        end = None if end_time is None else _time_arg("end_time", end_time)
+        # Both are UTC in one fixed format, so the strings compare like the moments.
+        if start is not None and end is not None and start > end:
+            msg = f"start_time {start} is after end_time {end}"
             raise ValueError(msg)
+        query.extend(
+            (name, value) for name, value in (("start_time", start), ("end_time", end)) if value
+        )
         return cls(tuple(query))
 
 
@@ -396,18 +398,27 @@ def raise_for_error(request: Request, response: Response, now: dt.datetime) -> d
 
 def _structure(request: Request, response: Response, value: object, cls: type[T], path: str) -> T:
     """Structure *value* as *cls*, or raise ResponseParseError naming the JSON path."""
+    container, shape = (dict, "a JSON object") if attrs.has(cls) else (list, "a JSON array")
+    if not isinstance(value, container):
+        what = f"expected {shape}, got {type(value).__name__}"
+        raise _shape_error(request, response, path, what)
     try:
         return CONVERTER.structure(value, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
         where, what = field_path_of(exc)
-        field_path = where.replace("$", path, 1)
-        raise ResponseParseError(
-            f"unexpected response shape at {field_path}: {what}",
-            status=response.status,
-            field_path=field_path,
-            method=request.method,
-            path=request.path,
-        ) from exc
+        raise _shape_error(request, response, where.replace("$", path, 1), what) from exc
+
+
+def _shape_error(
+    request: Request, response: Response, field_path: str, what: str
+) -> ResponseParseError:
+    return ResponseParseError(
+        f"unexpected response shape at {field_path}: {what}",
+        status=response.status,
+        field_path=field_path,
+        method=request.method,
+        path=request.path,
+    )
 
 
 def read_recording(request: Request, response: Response, now: dt.datetime) -> Recording:

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["Limiter", "RateLimiter"]
 
+_TOLERANCE = 1e-9
 _RATELIMIT_HEADER = re.compile(r"\br\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+)")
 
 
@@ -101,13 +102,12 @@ class RateLimiter:
             while True:
                 now = self._clock()
                 self._refill(now)
-                wait = max(
-                    self._paused_until - now, (1 - self._tokens) * self.period / self.requests
-                )
-                if wait <= 0:
+                pause = self._paused_until - now
+                # The tolerance absorbs float rounding: a bucket refilled to 0.9999999999 is full.
+                if pause <= 0 and self._tokens >= 1 - _TOLERANCE:
                     self._tokens -= 1
                     return
-                await self._sleep(wait)
+                await self._sleep(max(pause, (1 - self._tokens) * self.period / self.requests))
 
     def hold_off(self, seconds: float) -> None:
         """Send nothing for *seconds*; the longest pause asked for wins."""

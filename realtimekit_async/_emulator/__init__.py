@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`realtimekit_async.testing` (the in-process emulator)."""

@@ -1,0 +1,50 @@
+"""Fixtures: the bundled emulator and a session talking to it over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from realtimekit_async import RealtimeKitSession, RetryPolicy
+from realtimekit_async.testing import FakeRealtimeKit
+
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.load_profile("ci")
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample(name: str) -> dict[str, Any]:
+    """A response body from ../shared/spec/examples (copied into tests/samples)."""
+    data: dict[str, Any] = json.loads((SAMPLES / name).read_text())
+    return data
+
+
+async def no_sleep(_: float) -> None:
+    """Retries in tests never wait."""
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeRealtimeKit]:
+    """A running emulator with no data."""
+    async with FakeRealtimeKit() as server:
+        yield server
+
+
+@pytest.fixture
+async def rtk(fake: FakeRealtimeKit) -> AsyncIterator[RealtimeKitSession]:
+    """A session against the emulator whose retries do not sleep."""
+    async with RealtimeKitSession(
+        account_id=fake.account_id,
+        app_id=fake.app_id,
+        api_token=fake.api_token,
+        base_url=fake.base_url,
+        retry=RetryPolicy(deadline=30.0),
+        sleep=no_sleep,
+    ) as session:
+        yield session

@@ -1,0 +1,157 @@
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from realtimekit_async import (
+    AudioConfig,
+    Caller,
+    CallerType,
+    Recording,
+    RecordingStatus,
+    StopReasonKind,
+    StorageConfig,
+    StorageType,
+    VideoConfig,
+    Watermark,
+    WatermarkPosition,
+)
+from realtimekit_async._converter import format_datetime, make_converter, parse_datetime
+
+from .conftest import sample
+from .strategies import wire_recordings
+
+converter = make_converter()
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "name", ["get-recording-with-reasons.json", "get-track-recording-array-download-url.json"]
+)
+def test_samples_round_trip(name: str) -> None:
+    """The spec's example bodies structure and unstructure back to the same JSON."""
+    data = sample(name)["data"]
+    recording = converter.structure(data, Recording)
+    assert _without_nulls(converter.unstructure(recording)) == _without_nulls(data)
+
+
+def test_sample_with_reasons_is_typed() -> None:
+    """Enums, renamed fields, ints and aware datetimes come out as documented."""
+    recording = converter.structure(sample("get-recording-with-reasons.json")["data"], Recording)
+    assert recording.status is RecordingStatus.UPLOADED
+    assert recording.file_size == 48213377
+    assert recording.recording_duration == 1446
+    assert recording.invoked_time == dt.datetime(2026, 8, 14, 9, 6, 52, 345000, tzinfo=dt.UTC)
+    assert recording.start_reason is not None
+    assert recording.start_reason.caller == Caller(
+        type=CallerType.ORGANIZATION,
+        name="acme-backend",
+        user_id="3d8b6f21-4a9c-4e07-b5d2-8f1a6c0e9b73",
+    )
+    assert recording.stop_reason is not None
+    assert recording.stop_reason.reason is StopReasonKind.ALL_PEERS_LEFT
+    assert recording.storage_config == StorageConfig(
+        type=StorageType.AWS,
+        bucket="acme-meeting-archive",
+        region="eu-central-1",
+        path="realtimekit/standups",
+    )
+
+
+def test_track_download_url_array_is_modelled() -> None:
+    """A finished track recording's array-shaped download_url becomes layers of files."""
+    data = sample("get-track-recording-array-download-url.json")["data"]
+    recording = converter.structure(data, Recording)
+    assert isinstance(recording.download_url, tuple)
+    (layer,) = recording.download_url
+    assert layer.layer_name == "default"
+    assert [f.file_name[:17] for f in layer.download_urls] == [
+        "speaker_user-4821",
+        "speaker_user-5307",
+    ]
+    assert recording.meeting_id == "c0d2a7e5-48b1-4f6c-9d3e-7a2b5c8f0e19"
+    assert recording.type == "TRACK"
+    assert recording.storage_config is None
+
+
+@given(wire_recordings())
+def test_any_server_recording_round_trips(data: dict[str, Any]) -> None:
+    """Every well-formed recording, unknown status included, round-trips unchanged."""
+    recording = converter.structure(data, Recording)
+    assert converter.unstructure(recording) == {
+        **data,
+        **{
+            k: None
+            for k in (
+                "recording_duration",
+                "meeting",
+                "start_reason",
+                "stop_reason",
+                "meeting_id",
+                "type",
+            )
+        },
+    }
+    if data["status"] == "ARCHIVED":
+        assert recording.status == "ARCHIVED"
+        assert not isinstance(recording.status, RecordingStatus)
+
+
+def test_unknown_enum_values_are_kept() -> None:
+    """New values of any open enum are kept as strings."""
+    caller = converter.structure({"type": "ROBOT", "name": "x"}, Caller)
+    assert caller.type == "ROBOT"
+    config = converter.structure({"type": "wasabi"}, StorageConfig)
+    assert config.type == "wasabi"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("file_size", "12"),
+        ("file_size", 1.5),
+        ("file_size", True),
+        ("id", 5),
+        ("status", 3),
+        ("invoked_time", "yesterday"),
+        ("download_url", 7),
+        ("download_url", [{"layer_name": "a", "download_urls": []}]),
+    ],
+)
+def test_wrong_types_are_rejected(field: str, value: object) -> None:
+    """Strict scalars: no silent int('12') or str(5)."""
+    data = sample("active-recording.json")["data"] | {field: value}
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the protocol layer wraps these
+        converter.structure(data, Recording)
+
+
+def test_datetimes_are_aware_utc() -> None:
+    """Naive timestamps are taken as UTC; offsets are converted to UTC."""
+    assert parse_datetime("2026-01-01T10:00:00") == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
+    assert parse_datetime("2026-01-01T12:00:00+02:00") == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
+    assert format_datetime(dt.datetime(2026, 1, 1, 10)) == "2026-01-01T10:00:00.000Z"
+
+
+def test_request_options_drop_unset_fields() -> None:
+    """Options unstructure without None fields so the server applies its defaults."""
+    assert converter.unstructure(AudioConfig(codec="MP3")) == {"codec": "MP3"}
+    video = VideoConfig(
+        width=640, watermark=Watermark(url="https://x/w.png", position=WatermarkPosition.LEFT_TOP)
+    )
+    assert converter.unstructure(video) == {
+        "width": 640,
+        "watermark": {"url": "https://x/w.png", "position": "left top"},
+    }
+    assert converter.unstructure(Caller(user_id="u")) == {
+        "type": None,
+        "name": None,
+        "user_Id": "u",
+    }
