@@ -131,3 +131,16 @@ __all__ = [
     "WatermarkSize",
     "__version__",
 ]
+
+
+# Public objects report the package as their home, so docs, reprs of classes and error
+# tracebacks name ``realtimekit_async.X`` rather than a private module.
+def _claim_public_types() -> None:
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type):
+            obj.__module__ = __name__
+
+
+_claim_public_types()
+del _claim_public_types

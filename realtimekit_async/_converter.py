@@ -23,7 +23,6 @@ import typing
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -220,9 +219,7 @@ def make_converter() -> cattrs.Converter:
 def _describe(exc: BaseException, tp: type | None) -> str:
     if isinstance(exc, KeyError):
         return "required field missing"
-    if isinstance(exc, TypeError | ValueError) and str(exc):
-        return str(exc)
-    return cattrs.v.format_exception(exc, tp)
+    return str(exc) or cattrs.v.format_exception(exc, tp)
 
 
 def field_path_of(exc: BaseException) -> tuple[str, str]:
@@ -230,8 +227,3 @@ def field_path_of(exc: BaseException) -> tuple[str, str]:
     first = cattrs.transform_error(exc, path="$", format_exception=_describe)[0]
     description, _, path = first.rpartition(" @ ")
     return path, description
-
-
-def is_attrs_instance(value: object) -> bool:
-    """Whether *value* is a request-option object (rather than a plain dict)."""
-    return attrs.has(type(value))

@@ -79,9 +79,14 @@ def redact_json(value: Any) -> Any:
     return value
 
 
+#: Secrets shorter than this are not searched for in text: masking every "t" of a message
+#: would garble it, and no real token is that short.
+MIN_SCRUBBED_LENGTH = 8
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each (non-empty) secret in *text* with ``***``."""
+    """Replace every occurrence of each secret in *text* with ``***``; mask URL signatures."""
     for secret in secrets:
-        if secret:
+        if len(secret) >= MIN_SCRUBBED_LENGTH:
             text = text.replace(secret, MASK)
     return redact_url(text) if "?" in text else text

@@ -18,6 +18,7 @@ A 4xx other than 429 (409 included) is an answer, never retried.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -63,6 +64,10 @@ class Decision:
     delay: float = 0.0
 
 
+def _status_set(statuses: Iterable[int]) -> frozenset[int]:
+    return frozenset(statuses)
+
+
 @attrs.frozen
 class RetryPolicy:
     """How hard a session tries before giving up; frozen, so one policy can serve many sessions.
@@ -93,7 +98,7 @@ class RetryPolicy:
         validator=attrs.validators.optional(attrs.validators.gt(0.0)),  # type: ignore[arg-type]
     )
     retry_statuses: frozenset[int] = attrs.field(
-        default=DEFAULT_RETRY_STATUSES, converter=frozenset
+        default=DEFAULT_RETRY_STATUSES, converter=_status_set
     )
     respect_retry_after: bool = True
 

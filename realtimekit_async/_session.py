@@ -449,7 +449,8 @@ class RealtimeKitSession:
                 retry_after=retry_after,
                 rand=random.random(),
             )
-            if decision.verdict is Verdict.RECONCILE and reconcile is not None:
+            if decision.verdict is Verdict.RECONCILE:
+                assert reconcile is not None, "RECONCILE operations pass a reconcile function"
                 settled = await self._reconcile(request, error, reconcile, remaining())
                 if settled is not None:
                     return settled
@@ -461,7 +462,7 @@ class RealtimeKitSession:
                     remaining=remaining(),
                     rand=random.random(),
                 )
-            if decision.verdict in {Verdict.UNKNOWN_OUTCOME, Verdict.RECONCILE}:
+            if decision.verdict is Verdict.UNKNOWN_OUTCOME:
                 msg = (
                     f"{request.operation.value} may or may not have taken effect ({error}); "
                     "sending it again could do it twice, so check the server's state first"

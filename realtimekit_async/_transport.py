@@ -12,14 +12,33 @@ from collections.abc import Mapping
 
 import aiohttp
 import yarl
+from aiohttp.abc import AbstractStreamWriter
 
 from ._errors import ConnectError, RequestTimeoutError, TransportError
 from ._protocol import Response
 
 __all__ = ["ClientSession", "Transport"]
 
+_JSON = "application/json"
+
 #: The aiohttp session type, for the session module's signature (it does not import aiohttp).
 ClientSession = aiohttp.ClientSession
+
+
+class _OneShotBody(aiohttp.BytesPayload):
+    """A request body that aiohttp may send only once.
+
+    aiohttp silently re-sends a PUT (an "idempotent" method) when a reused connection drops,
+    and RealtimeKit's pause/stop are not idempotent in effect: the second send answers 409 and
+    hides that the first one worked. Marking the body consumed once written makes aiohttp raise
+    instead, so the retry policy, which can read the recording back, decides what happens.
+    """
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        self._consumed = True
+        await super().write_with_length(writer, content_length)
 
 
 class Transport:
@@ -61,7 +80,7 @@ class Transport:
         if self._session is None or self._session.closed:
             return True
         connector = self._session.connector
-        return connector is None or not connector._acquired  # pyright: ignore[reportPrivateUsage]
+        return not (connector and connector._acquired)  # pyright: ignore[reportPrivateUsage]
 
     def _timeout(self, total: float | None, read_timeout: float | None) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
@@ -86,7 +105,7 @@ class Transport:
                 method,
                 yarl.URL(url, encoded=True),
                 headers=headers,
-                data=body,
+                data=None if body is None else _OneShotBody(body, content_type=_JSON),
                 timeout=self._timeout(timeout, read_timeout),
                 allow_redirects=False,
             ) as response:

@@ -1,5 +1,6 @@
+# pyright: reportPrivateUsage=false
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -27,9 +28,10 @@ converter = make_converter()
 
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        items = cast("dict[str, Any]", value).items()
+        return {k: _without_nulls(v) for k, v in items if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+        return [_without_nulls(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
 
 
@@ -88,17 +90,9 @@ def test_any_server_recording_round_trips(data: dict[str, Any]) -> None:
     recording = converter.structure(data, Recording)
     assert converter.unstructure(recording) == {
         **data,
-        **{
-            k: None
-            for k in (
-                "recording_duration",
-                "meeting",
-                "start_reason",
-                "stop_reason",
-                "meeting_id",
-                "type",
-            )
-        },
+        **dict.fromkeys(
+            ("recording_duration", "meeting", "start_reason", "stop_reason", "meeting_id", "type")
+        ),
     }
     if data["status"] == "ARCHIVED":
         assert recording.status == "ARCHIVED"
@@ -113,19 +107,19 @@ def test_unknown_enum_values_are_kept() -> None:
     assert config.type == "wasabi"
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("file_size", "12"),
-        ("file_size", 1.5),
-        ("file_size", True),
-        ("id", 5),
-        ("status", 3),
-        ("invoked_time", "yesterday"),
-        ("download_url", 7),
-        ("download_url", [{"layer_name": "a", "download_urls": []}]),
-    ],
-)
+WRONG_VALUES: list[tuple[str, object]] = [
+    ("file_size", "12"),
+    ("file_size", 1.5),
+    ("file_size", True),
+    ("id", 5),
+    ("status", 3),
+    ("invoked_time", "yesterday"),
+    ("download_url", 7),
+    ("download_url", [{"layer_name": "a", "download_urls": []}]),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), WRONG_VALUES)
 def test_wrong_types_are_rejected(field: str, value: object) -> None:
     """Strict scalars: no silent int('12') or str(5)."""
     data = sample("active-recording.json")["data"] | {field: value}
@@ -155,3 +149,22 @@ def test_request_options_drop_unset_fields() -> None:
         "name": None,
         "user_Id": "u",
     }
+
+
+def test_integral_floats_and_null_open_enums() -> None:
+    """A number like 12.0 is an int; a null open enum is None; non-enum unions are not open."""
+    from realtimekit_async._converter import _open_enum_of
+
+    data = sample("active-recording.json")["data"] | {"file_size": 12.0}
+    assert converter.structure(data, Recording).file_size == 12
+    assert converter.structure({"type": None}, Caller).type is None
+    assert _open_enum_of(int | str) is None
+    assert _open_enum_of(CallerType | int) is None
+
+
+def test_stdlib_json_fallback_matches() -> None:
+    """The encoder used without orjson writes the same compact JSON."""
+    from realtimekit_async import _json
+
+    value = {"a": [1, "é"], "b": None}
+    assert _json._stdlib_dumps(value) == _json.dumps(value)

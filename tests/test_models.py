@@ -19,7 +19,7 @@ def test_status_activity_and_finality() -> None:
 
 
 def test_storage_secrets_are_masked_in_repr() -> None:
-    """repr shows that a secret is set, never its value."""
+    """Repr shows that a secret is set, never its value."""
     config = StorageConfig(
         type=StorageType.SFTP,
         access_key="AK-SENTINEL",

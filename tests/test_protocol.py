@@ -15,6 +15,7 @@ from realtimekit_async import (
     ConflictError,
     NoActiveRecordingError,
     NotFoundError,
+    Paging,
     PermissionDeniedError,
     RateLimitedError,
     RealtimeKitError,
@@ -255,7 +256,7 @@ def test_read_samples() -> None:
         NOW,
     )
     assert [r.status for r in page.items] == [RecordingStatus.UPLOADED, RecordingStatus.ERRORED]
-    assert page.paging == proto.Paging(total_count=5, start_offset=3, end_offset=4)
+    assert page.paging == Paging(total_count=5, start_offset=3, end_offset=4)
     assert page.items[0].meeting is not None
     assert page.items[0].meeting.title == "Daily standup"
 

@@ -86,4 +86,4 @@ def test_policy_validates_and_disables() -> None:
         RetryPolicy(deadline=0)
     once = RetryPolicy.disabled(deadline=5.0)
     assert (once.attempts, once.deadline) == (1, 5.0)
-    assert RetryPolicy(retry_statuses=[500]).retry_statuses == frozenset({500})  # type: ignore[arg-type]
+    assert RetryPolicy(retry_statuses=[500]).retry_statuses == frozenset({500})
