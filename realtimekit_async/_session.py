@@ -503,6 +503,7 @@ class RealtimeKitSession:
             return read(request, response, dt.datetime.now(dt.UTC))
         except RealtimeKitError as exc:
             status = status if isinstance(exc, APIError) else type(exc).__name__
+            exc.method, exc.path = request.method, request.path  # the same path in every error
             # Should a server ever echo the token in a message, it stops here.
             exc.message = scrub(exc.message, (self._token,))
             exc.args = (exc.message,)

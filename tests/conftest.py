@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from realtimekit_async import RealtimeKitSession, RetryPolicy
+from realtimekit_async._emulator._fake import DEFAULT_API_TOKEN
 from realtimekit_async.testing import FakeRealtimeKit
 
 settings.register_profile("ci", deadline=None, print_blob=True)
@@ -27,6 +29,21 @@ def sample(name: str) -> dict[str, Any]:
 
 async def no_sleep(_: float) -> None:
     """Retries in tests never wait."""
+
+
+#: Secrets that must never reach a log record, whatever the test does.
+NEVER_LOGGED = (DEFAULT_API_TOKEN, "SENTINEL")
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with the library's DEBUG log captured and searched for secrets."""
+    caplog.set_level(logging.DEBUG, logger="realtimekit_async")
+    yield
+    leaked = [
+        r.getMessage() for r in caplog.records if any(s in r.getMessage() for s in NEVER_LOGGED)
+    ]
+    assert not leaked, leaked
 
 
 @pytest.fixture
