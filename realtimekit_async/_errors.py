@@ -17,6 +17,7 @@ The tree::
     │   ├── RequestTimeoutError      the call's deadline or a socket timeout ran out
     │   └── OutcomeUnknownError      a write may or may not have happened
     ├── ResponseParseError           the body is not the documented shape
+    ├── DownloadError                a recording's file could not be downloaded
     ├── RecordingFailedError         a recording waited for ended ERRORED
     └── SessionClosedError           the session was used after ``aclose()``
 
@@ -37,6 +38,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "DownloadError",
     "NoActiveRecordingError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -199,6 +201,18 @@ class ResponseParseError(RealtimeKitError):
         super().__init__(message, method=method, path=path)
         self.status = status
         self.field_path = field_path
+
+
+class DownloadError(RealtimeKitError):
+    """A recording's file could not be downloaded (not uploaded yet, link refused, bad size).
+
+    Attributes:
+        status: the storage server's HTTP status, when it answered.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RecordingFailedError(RealtimeKitError):

@@ -17,15 +17,18 @@ import sys
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from . import _protocol as proto
+from ._download import Progress, Sink, download
 from ._errors import (
     APIError,
     ConnectError,
     NoActiveRecordingError,
     OutcomeUnknownError,
     RealtimeKitError,
+    RecordingFailedError,
     RequestTimeoutError,
     SessionClosedError,
     TransportError,
@@ -137,6 +140,8 @@ class RealtimeKitSession:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
+        # Storage hosts get no credentials: the presigned URL is the credential.
+        self._storage_headers: Final = {"User-Agent": USER_AGENT}
         self._transport = Transport(
             session, connect_timeout=connect_timeout, read_timeout=read_timeout
         )
@@ -405,6 +410,96 @@ class RealtimeKitSession:
         """
         request = proto.track_request(self._prefix, meeting_id, layers, user_ids)
         return await self._call(request, proto.read_recording, Safety.UNSAFE, timeout)
+
+    # --- batch helpers ---------------------------------------------------------------------------
+
+    async def wait_for_status(
+        self,
+        recording_id: str,
+        statuses: Iterable[RecordingStatus | str] = (RecordingStatus.UPLOADED,),
+        *,
+        timeout: float = 900.0,
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 30.0,
+    ) -> Recording:
+        """Poll a recording until its status is one of *statuses*, and return it.
+
+        Pauses grow by half each poll, from *poll_interval* up to *max_poll_interval*.
+
+        Raises:
+            RecordingFailedError: the recording ended ``ERRORED`` (unless that was waited for);
+                the recording is attached.
+            RequestTimeoutError: *timeout* seconds passed first.
+        """
+        wanted = {str(s) for s in statuses}
+        if not wanted:
+            msg = "statuses must name at least one status to wait for"
+            raise ValueError(msg)
+        started, waited, pause = time.monotonic(), 0.0, poll_interval
+        while True:
+            recording = await self.get_recording(recording_id)
+            if recording.status in wanted:
+                return recording
+            if recording.status == RecordingStatus.ERRORED:
+                msg = f"recording {recording_id} ended ERRORED while waiting for {sorted(wanted)}"
+                raise RecordingFailedError(msg, recording=recording)
+            # Counting the pauses too makes the limit hold with a fake sleep in tests.
+            if max(waited, time.monotonic() - started) + pause > timeout:
+                msg = (
+                    f"recording {recording_id} is still {recording.status} after {timeout:g} s "
+                    f"of waiting for {sorted(wanted)}"
+                )
+                raise RequestTimeoutError(msg, method="GET", path=recording_id)
+            await self._sleep(pause)
+            waited += pause
+            pause = min(max_poll_interval, pause * 1.5)
+
+    async def download_recording(
+        self,
+        recording: Recording | str,
+        dest: str | os.PathLike[str],
+        *,
+        audio: bool = False,
+        resume: bool = True,
+        progress: Progress | None = None,
+    ) -> list[Path]:
+        """Download a recording's files and return their paths.
+
+        Args:
+            recording: an ``UPLOADED`` recording, or its id.
+            dest: a directory (files keep their names) or, for a single file, a file path.
+                Track recordings write one file per participant (per layer folder when there
+                are several layers).
+            audio: fetch the separate audio file (``audio_download_url``) instead.
+            resume: continue a ``.part`` file left by an interrupted download.
+            progress: called as ``progress(bytes_done, bytes_total)`` while a file downloads;
+                ``bytes_total`` is ``None`` when unknown.
+
+        Files stream in chunks to ``<name>.part`` and are renamed once complete and, when the
+        recording states a ``file_size``, of that size. An expired link is renewed by fetching
+        the recording again. The API token is never sent to the storage host.
+
+        Raises:
+            DownloadError: the recording is not ``UPLOADED``, has no such file, storage refused
+                it even with a fresh link, or the size does not match.
+        """
+        self._check_open()
+        if isinstance(recording, str):
+            recording = await self.get_recording(recording)
+
+        async def stream(url: str, headers: Mapping[str, str], sink: Sink) -> int:
+            return await self._transport.stream(url, headers=headers, sink=sink, chunk_size=1 << 16)
+
+        return await download(
+            recording,
+            Path(dest),
+            stream=stream,
+            refetch=self.get_recording,
+            headers=self._storage_headers,
+            audio=audio,
+            resume=resume,
+            progress=progress,
+        )
 
     # --- one call, with retries -----------------------------------------------------------------
 

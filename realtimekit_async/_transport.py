@@ -8,7 +8,7 @@ after that is :class:`RequestTimeoutError`; a reset or a cut-short body is a pla
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 import yarl
@@ -114,6 +114,32 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise map_exception(exc, method, url) from exc
 
+    async def stream(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        sink: Callable[[int, Mapping[str, str]], Awaitable[Callable[[bytes], None] | None]],
+        chunk_size: int,
+        timeout: float | None = None,
+    ) -> int:
+        """GET *url* (a presigned link: no credentials of ours) and feed its body to *sink*.
+
+        *sink* receives the status and headers and returns a writer for the body chunks, or
+        ``None`` to skip the body. Returns the status. Memory stays at one chunk.
+        """
+        try:
+            async with self.session.get(
+                yarl.URL(url, encoded=True), headers=headers, timeout=self._timeout(timeout, None)
+            ) as response:
+                write = await sink(response.status, _lower_headers(response.headers))
+                if write is not None:
+                    async for chunk in response.content.iter_chunked(chunk_size):
+                        write(chunk)
+                return response.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise map_exception(exc, "GET", url) from exc
+
     async def close(self) -> None:
         """Close the aiohttp session if (and only if) this transport created it."""
         if self.owns_session and self._session is not None and not self._session.closed:
@@ -124,7 +150,14 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
     # Only the headers the protocol reads, under lower-case names: cheaper than a full copy.
     return {
         name: value
-        for name in ("cf-ray", "retry-after", "ratelimit", "content-type")
+        for name in (
+            "cf-ray",
+            "retry-after",
+            "ratelimit",
+            "content-type",
+            "content-length",
+            "content-range",
+        )
         if (value := headers.get(name)) is not None
     }
 

@@ -40,6 +40,7 @@ DESIGN_NAMES = {
 }
 ADDITIONS = {
     "DEFAULT_BASE_URL",
+    "DownloadError",
     "__version__",
     "AudioChannel",
     "AudioCodec",

@@ -9,7 +9,7 @@ from realtimekit_async._emulator._faults import FaultPlan
 from realtimekit_async._emulator._routes import API_ROOT, Api
 from realtimekit_async._emulator._seed import seed as seed_state
 from realtimekit_async._emulator._server import Server
-from realtimekit_async._emulator._state import EmulatorState
+from realtimekit_async._emulator._state import LINK_LIFETIME, EmulatorState
 from realtimekit_async._emulator._storage import Storage
 from realtimekit_async._emulator._wire import truncate_ms
 
@@ -214,6 +214,18 @@ class FakeRealtimeKit:
             The new recording ids in the server's default list order.
         """
         return seed_state(self._state, recordings, meetings)
+
+    def renew_links(self, recording_id: str) -> None:
+        """Sign an uploaded recording's links afresh, valid for 7 days from now.
+
+        Stands in for the server handing out a fresh presigned link, so a client can be tested
+        fetching the recording again after its old link expired.
+
+        Raises:
+            KeyError: Unknown recording.
+        """
+        rec = self._state.recordings[recording_id]
+        rec.download_url_expiry = self._state.now + LINK_LIFETIME
 
     def remove_recording(self, recording_id: str) -> None:
         """Delete a recording (e.g. to shift offsets during a paged scan).
