@@ -85,12 +85,23 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     return cast("dict[str, Any]", _expect(value, dict, what))
 
 
+# The scalar hooks below run for every field of every record: exact type checks, no dispatch.
+
+
+def _wrong(value: Any, what: str) -> TypeError:
+    return TypeError(f"expected {what}, got {type(value).__name__}")
+
+
 def _structure_str(value: Any, _: type) -> str:
-    return _expect(value, str, "a string")
+    if type(value) is str:
+        return value
+    raise _wrong(value, "a string")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
-    return _expect(value, bool, "a boolean")
+    if type(value) is bool:
+        return value
+    raise _wrong(value, "a boolean")
 
 
 def _structure_int(value: Any, _: type) -> int:
@@ -102,10 +113,51 @@ def _structure_int(value: Any, _: type) -> int:
     raise TypeError(msg)
 
 
+def _or_none(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    def structure(value: Any, tp: Any) -> T | None:
+        return None if value is None else hook(value, tp)
+
+    return structure
+
+
+#: How many distinct meetings a converter keeps for sharing between list items.
+MEETING_CACHE_SIZE = 1024
+
+
+def _shared_meetings(structure: Callable[[Any, Any], Meeting]) -> Callable[[Any, Any], Meeting]:
+    """Structure each meeting once and share the frozen object between its recordings.
+
+    A listing repeats the full meeting object in every recording of that meeting; sharing it
+    saves both the structuring time and the memory of thousands of equal copies. The key
+    includes ``updated_at``, which the server moves whenever the meeting changes.
+    """
+    cache: dict[tuple[Any, Any, int], Meeting] = {}
+
+    def structure_shared(value: Any, tp: Any) -> Meeting:
+        try:
+            key = (value["id"], value["updated_at"], len(value))
+            meeting = cache.get(key)
+        except (KeyError, TypeError):  # malformed: structuring says precisely what is wrong
+            return structure(value, tp)
+        if meeting is None:
+            meeting = structure(value, tp)
+            if len(cache) >= MEETING_CACHE_SIZE:
+                cache.clear()
+            cache[key] = meeting
+        return meeting
+
+    return structure_shared
+
+
 def parse_datetime(value: Any, _: type = dt.datetime) -> dt.datetime:
     """Parse an ISO 8601 timestamp into an aware UTC ``datetime``."""
-    parsed = dt.datetime.fromisoformat(_expect(value, str, "an ISO 8601 timestamp"))
-    if parsed.tzinfo is None:
+    if type(value) is not str:
+        raise _wrong(value, "an ISO 8601 timestamp")
+    parsed = dt.datetime.fromisoformat(value)
+    zone = parsed.tzinfo
+    if zone is dt.UTC:  # the API's own "…Z" timestamps: nothing to convert
+        return parsed
+    if zone is None:
         return parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
 
@@ -182,10 +234,18 @@ def _unstructure_download_url(value: str | tuple[TrackLayerDownload, ...] | None
 def make_converter() -> cattrs.Converter:
     """Build the converter. Call once; hooks are generated here, not per response."""
     converter = cattrs.Converter(detailed_validation=True)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(dt.datetime, parse_datetime)
+    scalars: tuple[tuple[type, Callable[[Any, Any], Any]], ...] = (
+        (str, _structure_str),
+        (bool, _structure_bool),
+        (int, _structure_int),
+        (dt.datetime, parse_datetime),
+    )
+    for scalar, hook in scalars:
+        converter.register_structure_hook(scalar, hook)
+        # A direct hook for ``X | None`` skips cattrs' generic Optional dispatch per field.
+        converter.register_structure_hook_func(
+            lambda tp, optional=scalar | None: tp == optional, _or_none(hook)
+        )
     converter.register_unstructure_hook(dt.datetime, format_datetime)
     converter.register_structure_hook_factory(
         lambda tp: _open_enum_of(tp) is not None, _open_enum_hook
@@ -204,7 +264,14 @@ def make_converter() -> cattrs.Converter:
         Caller, make_dict_unstructure_fn(Caller, converter, user_id=override(rename="user_Id"))
     )
     for cls in _RESPONSE_MODELS:
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter))  # pyright: ignore[reportUnknownArgumentType]
+        hook = make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
+        if cls is Meeting:
+            hook = _shared_meetings(hook)  # pyright: ignore[reportUnknownArgumentType]
+        converter.register_structure_hook(cls, hook)  # pyright: ignore[reportUnknownArgumentType]
+        converter.register_structure_hook_func(
+            lambda tp, optional=cls | None: tp == optional,
+            _or_none(hook),  # pyright: ignore[reportUnknownArgumentType]
+        )
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
     for cls in (StartReason, StopReason, Meeting, Paging, Recording):

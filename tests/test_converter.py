@@ -9,6 +9,7 @@ from realtimekit_async import (
     AudioConfig,
     Caller,
     CallerType,
+    Meeting,
     Recording,
     RecordingStatus,
     StopReasonKind,
@@ -168,3 +169,23 @@ def test_stdlib_json_fallback_matches() -> None:
 
     value = {"a": [1, "é"], "b": None}
     assert _json._stdlib_dumps(value) == _json.dumps(value)
+
+
+def test_meetings_are_shared_between_recordings() -> None:
+    """Equal meetings in a listing become one shared object; malformed ones still fail."""
+    from realtimekit_async._converter import MEETING_CACHE_SIZE
+
+    page = sample("list-recordings-page.json")["data"]
+    first, second = (converter.structure(item, Recording) for item in page)
+    assert first.meeting is not None
+    assert first.meeting is not second.meeting  # the second carries fewer keys: not the same
+    again = converter.structure(page[0], Recording)
+    assert again.meeting is first.meeting
+    many = [dict(page[0]["meeting"], id=f"m{n}") for n in range(MEETING_CACHE_SIZE + 1)]
+    meetings = [converter.structure(m, Meeting) for m in many]
+    assert len({id(m) for m in meetings}) == len(many)
+    broken = dict(page[0], meeting={"title": "no id"})
+    with pytest.raises(Exception, match="Recording"):
+        converter.structure(broken, Recording)
+    with pytest.raises(Exception):  # noqa: B017, PT011
+        converter.structure(dict(page[0], meeting=["not", "an", "object"]), Recording)
