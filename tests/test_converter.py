@@ -109,6 +109,16 @@ def test_unknown_enum_values_are_kept() -> None:
 
 
 WRONG_VALUES: list[tuple[str, object]] = [
+    ("started_time", 1786107604),
+    (
+        "meeting",
+        {
+            "id": "m",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "persist_chat": "yes",
+        },
+    ),
     ("file_size", "12"),
     ("file_size", 1.5),
     ("file_size", True),
