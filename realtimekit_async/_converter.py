@@ -113,6 +113,10 @@ def _structure_int(value: Any, _: type) -> int:
     raise TypeError(msg)
 
 
+def _is(expected: Any) -> Callable[[Any], bool]:
+    return lambda tp: tp == expected
+
+
 def _or_none(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     def structure(value: Any, tp: Any) -> T | None:
         return None if value is None else hook(value, tp)
@@ -243,9 +247,7 @@ def make_converter() -> cattrs.Converter:
     for scalar, hook in scalars:
         converter.register_structure_hook(scalar, hook)
         # A direct hook for ``X | None`` skips cattrs' generic Optional dispatch per field.
-        converter.register_structure_hook_func(
-            lambda tp, optional=scalar | None: tp == optional, _or_none(hook)
-        )
+        converter.register_structure_hook_func(_is(scalar | None), _or_none(hook))
     converter.register_unstructure_hook(dt.datetime, format_datetime)
     converter.register_structure_hook_factory(
         lambda tp: _open_enum_of(tp) is not None, _open_enum_hook
@@ -269,7 +271,7 @@ def make_converter() -> cattrs.Converter:
             hook = _shared_meetings(hook)  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook(cls, hook)  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook_func(
-            lambda tp, optional=cls | None: tp == optional,
+            _is(cls | None),
             _or_none(hook),  # pyright: ignore[reportUnknownArgumentType]
         )
     # Responses keep their nulls (an export shows what the server said); request options drop

@@ -10,11 +10,13 @@ a server that answers every ``page_no`` with the same page is detected instead o
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, Final
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Final, Self, TypeVar
 
 import attrs
 
@@ -28,6 +30,7 @@ __all__ = ["RecordingPager", "ResumeToken", "next_page_no", "paging_is_usable"]
 DEDUPE_WINDOW: Final = 10_000
 
 FetchPage = Callable[[int, int], Awaitable[RecordingPage]]
+T = TypeVar("T")
 
 
 def paging_is_usable(paging: Paging, item_count: int) -> bool:
@@ -125,6 +128,11 @@ class RecordingPager:
     pager.pages()`` yields each :class:`RecordingPage` (minus any recording already yielded).
     A pager is a one-shot iterator: iterating again continues where the last loop stopped.
     Get it from :meth:`RealtimeKitSession.list_recordings`; nothing is sent until you iterate.
+
+    While you work through one page, up to *prefetch* following pages are already requested,
+    in order, and only pages known to exist (from ``total_count``), so a scan of N records still
+    makes exactly ⌈N / page size⌉ requests. Leaving a loop early cancels requests in flight as
+    soon as the iterator is closed; ``async with pager:`` closes it at once.
     """
 
     def __init__(
@@ -134,9 +142,12 @@ class RecordingPager:
         per_page: int,
         query: tuple[tuple[str, str], ...] = (),
         resume: ResumeToken | None = None,
+        prefetch: int = 2,
         dedupe_window: int = DEDUPE_WINDOW,
     ) -> None:
         self._fetch = fetch
+        self._prefetch = prefetch
+        self._iterator: AsyncGenerator[Any] | None = None
         self._per_page = per_page
         self._query = query
         self._page_no: int | None = 1
@@ -164,9 +175,24 @@ class RecordingPager:
         )
 
     def __aiter__(self) -> AsyncIterator[Recording]:
-        return self._records()
+        return self._track(self._records())
 
-    async def _records(self) -> AsyncIterator[Recording]:
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the current iteration of this pager and cancel requests it has in flight."""
+        if self._iterator is not None:
+            await self._iterator.aclose()
+
+    def _track(self, iterator: AsyncGenerator[T]) -> AsyncGenerator[T]:
+        self._iterator = iterator
+        return iterator
+
+    async def _records(self) -> AsyncGenerator[Recording]:
         async for page in self._pages(mark_seen=False):
             for recording in page.items:
                 self._recent.add(recording.id)
@@ -175,9 +201,9 @@ class RecordingPager:
 
     def pages(self) -> AsyncIterator[RecordingPage]:
         """Iterate page by page instead of recording by recording."""
-        return self._page_iter()
+        return self._track(self._page_iter())
 
-    async def _page_iter(self) -> AsyncIterator[RecordingPage]:
+    async def _page_iter(self) -> AsyncGenerator[RecordingPage]:
         async for page in self._pages(mark_seen=True):
             yield page
             self._advance(page)
@@ -186,29 +212,53 @@ class RecordingPager:
         self._page_no = self._following
 
     async def _pages(self, *, mark_seen: bool) -> AsyncIterator[RecordingPage]:
-        while self._page_no is not None:
-            page_no = self._page_no
-            try:
-                page = await self._fetch(page_no, self._per_page)
-                self.pages_fetched += 1
-                self._check_progress(page_no, page)
-            except RealtimeKitError as exc:
-                exc.page_no = page_no
-                raise
-            self.total_count = page.paging.total_count
-            self._following = next_page_no(page_no, self._per_page, page)
-            fresh = tuple(r for r in page.items if r.id not in self._recent)
-            if mark_seen:
-                for recording in fresh:
-                    self._recent.add(recording.id)
-            if (
-                not fresh
-                and self._following is not None
-                and not paging_is_usable(page.paging, len(page.items))
-            ):
-                # Without offsets to go by, a page of nothing new means the server repeats itself.
-                self._following = None
-            yield RecordingPage(fresh, page.paging)
+        ahead: dict[int, asyncio.Task[RecordingPage]] = {}
+        try:
+            while self._page_no is not None:
+                page_no = self._page_no
+                pending = ahead.pop(page_no, None)
+                try:
+                    page = await (pending or self._fetch(page_no, self._per_page))
+                    self.pages_fetched += 1
+                    self._check_progress(page_no, page)
+                except RealtimeKitError as exc:
+                    exc.page_no = page_no
+                    raise
+                self._take(page_no, page, ahead)
+                yield self._fresh(page, mark_seen=mark_seen)
+        finally:
+            for task in ahead.values():
+                task.cancel()
+            # Wait for the cancellations, so no connection outlives the iterator.
+            await asyncio.gather(*ahead.values(), return_exceptions=True)
+
+    def _take(
+        self, page_no: int, page: RecordingPage, ahead: dict[int, asyncio.Task[RecordingPage]]
+    ) -> None:
+        """Note what *page* says about the scan and request the pages that surely follow it."""
+        self.total_count = page.paging.total_count
+        self._following = next_page_no(page_no, self._per_page, page)
+        if self._following is None or not self._prefetch:
+            return
+        # A full page that is not the last one tells the size the server really uses.
+        last = math.ceil(page.paging.total_count / len(page.items))
+        for number in range(self._following, min(self._following + self._prefetch, last + 1)):
+            if number not in ahead:
+                ahead[number] = asyncio.ensure_future(self._fetch(number, self._per_page))
+
+    def _fresh(self, page: RecordingPage, *, mark_seen: bool) -> RecordingPage:
+        fresh = tuple(r for r in page.items if r.id not in self._recent)
+        if mark_seen:
+            for recording in fresh:
+                self._recent.add(recording.id)
+        if (
+            not fresh
+            and self._following is not None
+            and not paging_is_usable(page.paging, len(page.items))
+        ):
+            # Without offsets to go by, a page of nothing new means the server repeats itself.
+            self._following = None
+        return RecordingPage(fresh, page.paging)
 
     def _check_progress(self, page_no: int, page: RecordingPage) -> None:
         if not page.items or not paging_is_usable(page.paging, len(page.items)):

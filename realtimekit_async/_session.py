@@ -228,6 +228,7 @@ class RealtimeKitSession:
         end_time: dt.datetime | None = None,
         per_page: int | None = None,
         resume: ResumeToken | str | None = None,
+        prefetch: int = 2,
     ) -> RecordingPager:
         """All recordings matching the filters, as a :class:`RecordingPager` (not a coroutine).
 
@@ -244,6 +245,8 @@ class RealtimeKitSession:
             per_page: page size to ask for (the server may answer with fewer).
             resume: a :attr:`RecordingPager.resume_token` (or its ``dumps()`` text) to continue
                 an interrupted scan; its filters apply, so pass no others.
+            prefetch: how many following pages to request while the current one is consumed
+                (``0`` fetches strictly one page at a time).
 
         Arguments are checked here, before anything is sent. Iterate the pager with
         ``async for``; see :class:`RecordingPager`.
@@ -272,7 +275,12 @@ class RealtimeKitSession:
             request = proto.list_request(self._prefix, filters, page_no, size)
             return await self._call(request, proto.read_page, Safety.IDEMPOTENT)
 
-        return RecordingPager(fetch, per_page=page_size, query=filters.query, resume=token)
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
+            msg = f"prefetch must be a whole number of pages >= 0, got {prefetch!r}"
+            raise ValueError(msg)
+        return RecordingPager(
+            fetch, per_page=page_size, query=filters.query, resume=token, prefetch=prefetch
+        )
 
     async def start_recording(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 
@@ -51,11 +52,18 @@ async def collect(pager: RecordingPager) -> list[str]:
     return [r.id async for r in pager]
 
 
-@given(count=st.integers(0, 700), per_page=st.integers(1, 300), cap=st.integers(1, 150))
-async def test_exact_requests_and_records(count: int, per_page: int, cap: int) -> None:
+@given(
+    count=st.integers(0, 700),
+    per_page=st.integers(1, 300),
+    cap=st.integers(1, 150),
+    prefetch=st.integers(0, 5),
+)
+async def test_exact_requests_and_records(
+    count: int, per_page: int, cap: int, prefetch: int
+) -> None:
     """N records take ceil(N / effective page size) requests (one for none), each id once."""
     server = Server(count, cap)
-    ids = await collect(RecordingPager(server.fetch, per_page=per_page))
+    ids = await collect(RecordingPager(server.fetch, per_page=per_page, prefetch=prefetch))
     assert ids == [str(n) for n in range(count)]
     assert len(server.calls) == max(1, math.ceil(count / min(per_page, cap)))
 
@@ -179,3 +187,34 @@ async def test_dedupe_window_is_bounded() -> None:
     pager = RecordingPager(server.fetch, per_page=10, dedupe_window=5)
     assert len(await collect(pager)) == 20
     assert pager.resume_token.seen == ("15", "16", "17", "18", "19")
+
+
+async def test_prefetch_requests_ahead_in_order() -> None:
+    """While page 1 is consumed, pages 2 and 3 are already requested; close cancels them."""
+    server = Server(1000, cap=100)
+    pager = RecordingPager(server.fetch, per_page=100, prefetch=2)
+    await pager.aclose()  # nothing to close yet
+    async with pager:
+        async for recording in pager:
+            if recording.id == "50":
+                await asyncio.sleep(0)
+                assert [n for n, _ in server.calls] == [1, 2, 3]
+                break
+    assert pager.resume_token.page_no == 1
+
+
+async def test_prefetched_page_failure_surfaces_in_order() -> None:
+    """A prefetched page that failed raises only when its turn comes, naming its number."""
+    server = Server(300, cap=100)
+
+    async def failing_third(page_no: int, per_page: int) -> RecordingPage:
+        if page_no == 3:
+            raise ServerError("boom", status=500)
+        return await server.fetch(page_no, per_page)
+
+    got: list[str] = []
+    with pytest.raises(ServerError) as caught:
+        async for recording in RecordingPager(failing_third, per_page=100, prefetch=3):
+            got.append(recording.id)
+    assert caught.value.page_no == 3
+    assert len(got) == 200

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import logging
@@ -249,12 +250,19 @@ async def test_empty_listing_is_one_request(fake: FakeRealtimeKit, rtk: Realtime
 async def test_breaking_early_leaves_no_connection(
     fake: FakeRealtimeKit, rtk: RealtimeKitSession
 ) -> None:
-    """Stopping the iteration after one record sends no more requests and holds no connection."""
+    """Leaving a scan early cancels the prefetched pages: no connection stays open."""
     fake.seed(300)
-    async for _ in rtk.list_recordings(per_page=100):
-        break
+    async with rtk.list_recordings(per_page=100) as pager:
+        async for _ in pager:
+            break
     assert requests_to(fake, "GET") == 1
     assert rtk._transport.idle
+    async for _ in rtk.list_recordings(per_page=100):
+        break
+    # Without `async with`, the iterator is closed when the loop next runs.
+    await asyncio.sleep(0.05)
+    assert rtk._transport.idle
+    assert requests_to(fake, "GET") <= 4
 
 
 async def test_resume_token_continues_without_gaps(
@@ -285,6 +293,8 @@ async def test_list_arguments_checked_before_io(
         rtk.list_recordings(status="FINISHED")
     with pytest.raises(ValueError, match="not a resume token"):
         rtk.list_recordings(resume="garbage")
+    with pytest.raises(ValueError, match="prefetch must be a whole number"):
+        rtk.list_recordings(prefetch=-1)
     assert fake.journal == []
 
 
@@ -435,8 +445,6 @@ async def test_deadline_exhausted_between_attempts(fake: FakeRealtimeKit) -> Non
     """When the deadline is spent before the next attempt, the call stops with a timeout."""
 
     async def slow_sleep(seconds: float) -> None:
-        import asyncio
-
         await asyncio.sleep(0.3)
 
     fake.inject(FaultKind.SERVER_ERROR, times=10)
