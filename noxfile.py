@@ -70,3 +70,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against the raw aiohttp floor and the official SDK (not part of ``nox``)."""
     session.install("-e", ".", *_group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def changelog(session: nox.Session) -> None:
+    """Show the changelog that the fragments in changelog.d/ would add (nothing is written)."""
+    session.install(*_group("changelog"))
+    session.run("towncrier", "build", "--draft", "--version", "next")
