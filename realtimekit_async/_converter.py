@@ -20,7 +20,7 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 import cattrs
@@ -98,6 +98,12 @@ def _structure_str(value: Any, _: type) -> str:
     raise _wrong(value, "a string")
 
 
+def _structure_optional_str(value: Any, _: type) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise _wrong(value, "a string or null")
+
+
 def _structure_bool(value: Any, _: type) -> bool:
     if type(value) is bool:
         return value
@@ -124,33 +130,58 @@ def _or_none(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     return structure
 
 
-#: How many distinct meetings a converter keeps for sharing between list items.
-MEETING_CACHE_SIZE = 1024
+#: How many distinct objects of one kind a converter keeps for sharing between list items.
+SHARED_CACHE_SIZE = 1024
 
 
-def _shared_meetings(structure: Callable[[Any, Any], Meeting]) -> Callable[[Any, Any], Meeting]:
-    """Structure each meeting once and share the frozen object between its recordings.
+def _meeting_key(value: Any) -> Hashable:
+    # A meeting's updated_at moves whenever the meeting changes.
+    return (value["id"], value["updated_at"], len(value))
 
-    A listing repeats the full meeting object in every recording of that meeting; sharing it
-    saves both the structuring time and the memory of thousands of equal copies. The key
-    includes ``updated_at``, which the server moves whenever the meeting changes.
+
+def _flat_key(value: Any) -> Hashable:
+    # Storage configurations hold only scalars; a nested value makes the key unhashable.
+    return tuple(value.items())
+
+
+def _shared(
+    structure: Callable[[Any, Any], T], key_of: Callable[[Any], Hashable]
+) -> Callable[[Any, Any], T | None]:
+    """Structure equal objects once and share the frozen result.
+
+    A listing repeats the same meeting (and the same few storage configurations) in every
+    recording that has it; sharing saves both the structuring time and the memory of
+    thousands of equal copies.
     """
-    cache: dict[tuple[Any, Any, int], Meeting] = {}
+    cache: dict[Hashable, T] = {}
 
-    def structure_shared(value: Any, tp: Any) -> Meeting:
+    def structure_shared(value: Any, tp: Any) -> T | None:
+        if value is None:  # registered for ``X | None`` too: one call per field, not two
+            return None
         try:
-            key = (value["id"], value["updated_at"], len(value))
-            meeting = cache.get(key)
-        except (KeyError, TypeError):  # malformed: structuring says precisely what is wrong
+            key = key_of(value)
+            shared = cache.get(key)
+        except (KeyError, TypeError, AttributeError):  # malformed: structuring says what
             return structure(value, tp)
-        if meeting is None:
-            meeting = structure(value, tp)
-            if len(cache) >= MEETING_CACHE_SIZE:
+        if shared is None:
+            shared = structure(value, tp)
+            if len(cache) >= SHARED_CACHE_SIZE:
                 cache.clear()
-            cache[key] = meeting
-        return meeting
+            cache[key] = shared
+        return shared
 
     return structure_shared
+
+
+_SHARED_KEYS: dict[type, Callable[[Any], Hashable]] = {
+    Meeting: _meeting_key,
+    StorageConfig: _flat_key,
+}
+
+
+def _structure_optional_datetime(value: Any, _: type) -> dt.datetime | None:
+    # Three optional timestamps per recording: worth skipping one call level for each.
+    return None if value is None else parse_datetime(value)
 
 
 def parse_datetime(value: Any, _: type = dt.datetime) -> dt.datetime:
@@ -191,10 +222,12 @@ def _open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
     nullable = type(None) in typing.get_args(tp)
 
     def structure(value: Any, _: Any) -> Any:
+        if type(value) is str:
+            # A value added by the server later is kept as the plain string it was.
+            return members.get(value, value)
         if value is None and nullable:
             return None
-        # A value added by the server later is kept as the plain string it was.
-        return members.get(_expect(value, str, "a string"), value)
+        raise _wrong(value, "a string")
 
     return structure
 
@@ -235,9 +268,20 @@ def _unstructure_download_url(value: str | tuple[TrackLayerDownload, ...] | None
     ]
 
 
-def make_converter() -> cattrs.Converter:
-    """Build the converter. Call once; hooks are generated here, not per response."""
-    converter = cattrs.Converter(detailed_validation=True)
+_OPTIONAL_SCALARS: dict[type, Callable[[Any, Any], Any]] = {
+    str: _structure_optional_str,
+    dt.datetime: _structure_optional_datetime,
+}
+
+
+def make_converter(*, detailed: bool = False) -> cattrs.Converter:
+    """Build the converter. Call once; hooks are generated here, not per response.
+
+    Args:
+        detailed: collect the JSON path of every problem (slower); the protocol uses a
+            detailed twin only to explain a response that the fast converter rejected.
+    """
+    converter = cattrs.Converter(detailed_validation=detailed)
     scalars: tuple[tuple[type, Callable[[Any, Any], Any]], ...] = (
         (str, _structure_str),
         (bool, _structure_bool),
@@ -247,7 +291,8 @@ def make_converter() -> cattrs.Converter:
     for scalar, hook in scalars:
         converter.register_structure_hook(scalar, hook)
         # A direct hook for ``X | None`` skips cattrs' generic Optional dispatch per field.
-        converter.register_structure_hook_func(_is(scalar | None), _or_none(hook))
+        optional = _OPTIONAL_SCALARS.get(scalar) or _or_none(hook)
+        converter.register_structure_hook_func(_is(scalar | None), optional)
     converter.register_unstructure_hook(dt.datetime, format_datetime)
     converter.register_structure_hook_factory(
         lambda tp: _open_enum_of(tp) is not None, _open_enum_hook
@@ -267,13 +312,11 @@ def make_converter() -> cattrs.Converter:
     )
     for cls in _RESPONSE_MODELS:
         hook = make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
-        if cls is Meeting:
-            hook = _shared_meetings(hook)  # pyright: ignore[reportUnknownArgumentType]
+        optional = _or_none(hook)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+        if cls in _SHARED_KEYS:
+            hook = optional = _shared(hook, _SHARED_KEYS[cls])  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook(cls, hook)  # pyright: ignore[reportUnknownArgumentType]
-        converter.register_structure_hook_func(
-            _is(cls | None),
-            _or_none(hook),  # pyright: ignore[reportUnknownArgumentType]
-        )
+        converter.register_structure_hook_func(_is(cls | None), optional)  # pyright: ignore[reportUnknownArgumentType]
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
     for cls in (StartReason, StopReason, Meeting, Paging, Recording):

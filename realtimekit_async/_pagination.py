@@ -117,6 +117,10 @@ class _RecentIds:
         self._order.append(item)
         self._ids.add(item)
 
+    def extend(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.add(item)
+
     def last(self, count: int) -> tuple[str, ...]:
         return tuple(self._order)[-count:] if count else ()
 
@@ -148,6 +152,8 @@ class RecordingPager:
         self._fetch = fetch
         self._prefetch = prefetch
         self._iterator: AsyncGenerator[Any] | None = None
+        self._current: tuple[Recording, ...] = ()
+        self._yielded = 0
         self._per_page = per_page
         self._query = query
         self._page_no: int | None = 1
@@ -170,7 +176,10 @@ class RecordingPager:
             per_page=self._per_page,
             page_no=self._page_no or 0,
             # The ids that shifting offsets could bring back: about two pages' worth.
-            seen=self._recent.last(2 * self._per_page),
+            seen=(
+                self._recent.last(2 * self._per_page)
+                + tuple(r.id for r in self._current[: self._yielded])
+            )[-2 * self._per_page :],
             done=self._page_no is None,
         )
 
@@ -194,9 +203,12 @@ class RecordingPager:
 
     async def _records(self) -> AsyncGenerator[Recording]:
         async for page in self._pages(mark_seen=False):
-            for recording in page.items:
-                self._recent.add(recording.id)
+            # Ids are remembered a page at a time; resume_token adds the part already yielded.
+            self._current = page.items
+            for self._yielded, recording in enumerate(page.items, 1):
                 yield recording
+            self._recent.extend(r.id for r in page.items)
+            self._current, self._yielded = (), 0
             self._advance(page)
 
     def pages(self) -> AsyncIterator[RecordingPage]:

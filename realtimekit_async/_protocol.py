@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import enum
+import functools
 import math
 import re
 import urllib.parse
@@ -45,6 +46,14 @@ from ._models import (
 )
 
 CONVERTER: Final = make_converter()
+_STRUCTURE_ERRORS = (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError)
+
+
+@functools.cache
+def _detailed_converter() -> cattrs.Converter:
+    return make_converter(detailed=True)
+
+
 T = TypeVar("T")
 
 
@@ -404,9 +413,17 @@ def _structure(request: Request, response: Response, value: object, cls: type[T]
         raise _shape_error(request, response, path, what)
     try:
         return CONVERTER.structure(value, cls)
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+    except _STRUCTURE_ERRORS:
+        pass
+    # Only now pay for a converter that records where the problem is.
+    try:
+        _detailed_converter().structure(value, cls)
+    except _STRUCTURE_ERRORS as exc:
         where, what = field_path_of(exc)
         raise _shape_error(request, response, where.replace("$", path, 1), what) from exc
+    raise AssertionError(
+        "the detailed converter accepted what the fast one rejected"
+    )  # pragma: no cover
 
 
 def _shape_error(

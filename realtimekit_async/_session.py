@@ -275,8 +275,8 @@ class RealtimeKitSession:
             request = proto.list_request(self._prefix, filters, page_no, size)
             return await self._call(request, proto.read_page, Safety.IDEMPOTENT)
 
-        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
-            msg = f"prefetch must be a whole number of pages >= 0, got {prefetch!r}"
+        if prefetch < 0:
+            msg = f"prefetch must be a number of pages >= 0, got {prefetch!r}"
             raise ValueError(msg)
         return RecordingPager(
             fetch, per_page=page_size, query=filters.query, resume=token, prefetch=prefetch

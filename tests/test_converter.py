@@ -109,6 +109,7 @@ def test_unknown_enum_values_are_kept() -> None:
 
 
 WRONG_VALUES: list[tuple[str, object]] = [
+    ("session_id", 7),
     ("started_time", 1786107604),
     (
         "meeting",
@@ -183,7 +184,7 @@ def test_stdlib_json_fallback_matches() -> None:
 
 def test_meetings_are_shared_between_recordings() -> None:
     """Equal meetings in a listing become one shared object; malformed ones still fail."""
-    from realtimekit_async._converter import MEETING_CACHE_SIZE
+    from realtimekit_async._converter import SHARED_CACHE_SIZE
 
     page = sample("list-recordings-page.json")["data"]
     first, second = (converter.structure(item, Recording) for item in page)
@@ -191,11 +192,11 @@ def test_meetings_are_shared_between_recordings() -> None:
     assert first.meeting is not second.meeting  # the second carries fewer keys: not the same
     again = converter.structure(page[0], Recording)
     assert again.meeting is first.meeting
-    many = [dict(page[0]["meeting"], id=f"m{n}") for n in range(MEETING_CACHE_SIZE + 1)]
+    many = [dict(page[0]["meeting"], id=f"m{n}") for n in range(SHARED_CACHE_SIZE + 1)]
     meetings = [converter.structure(m, Meeting) for m in many]
     assert len({id(m) for m in meetings}) == len(many)
     broken = dict(page[0], meeting={"title": "no id"})
-    with pytest.raises(Exception, match="Recording"):
+    with pytest.raises(KeyError, match="id"):
         converter.structure(broken, Recording)
     with pytest.raises(Exception):  # noqa: B017, PT011
         converter.structure(dict(page[0], meeting=["not", "an", "object"]), Recording)

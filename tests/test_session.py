@@ -293,7 +293,7 @@ async def test_list_arguments_checked_before_io(
         rtk.list_recordings(status="FINISHED")
     with pytest.raises(ValueError, match="not a resume token"):
         rtk.list_recordings(resume="garbage")
-    with pytest.raises(ValueError, match="prefetch must be a whole number"):
+    with pytest.raises(ValueError, match="prefetch must be a number of pages"):
         rtk.list_recordings(prefetch=-1)
     assert fake.journal == []
 
