@@ -2,7 +2,7 @@
 
 Times, per record, over the same realistic pages: ``json.loads``; ``orjson.loads`` (if
 importable); the SDK's whole response reader (``_protocol.read_page`` on a pre-built
-``Response``: decode, envelope check, structure); and ``CONVERTER.structure`` alone on
+``Response``: decode, envelope check, structure); and ``converter().structure`` alone on
 already-decoded dicts. The SDK readers use whichever JSON library the process can import.
 """
 
@@ -64,6 +64,6 @@ def measure(pages: int, per_page: int, repeat: int, meetings: int) -> dict[str, 
         lambda: [_protocol.read_page(request, r, now) for r in responses], total, repeat
     )
     results["sdk_structure_only_us"] = _per_record(
-        lambda: [_protocol.CONVERTER.structure(d, items) for d in decoded], total, repeat
+        lambda: [_protocol.converter().structure(d, items) for d in decoded], total, repeat
     )
     return results

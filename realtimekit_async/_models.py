@@ -392,3 +392,14 @@ class RecordingPage:
 
     items: tuple[Recording, ...]
     paging: Paging
+
+
+# Resolve the string annotations now, while this module's names are at hand: the package
+# re-homes these classes to ``realtimekit_async`` (see __init__), where ``dt`` is not defined.
+for _cls in (
+    WatermarkSize, Watermark, AudioConfig, VideoConfig, StorageConfig, RealtimeKitBucketConfig,
+    LivestreamingConfig, InteractiveConfig, TrackLayer, RecordingConfig, Caller, StartReason,
+    StopReason, Meeting, TrackFile, TrackLayerDownload, Recording, Paging, RecordingPage,
+):  # fmt: skip
+    attrs.resolve_types(_cls)
+del _cls

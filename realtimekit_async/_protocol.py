@@ -9,7 +9,6 @@ bytes, nothing else escapes.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import enum
 import functools
 import math
@@ -45,7 +44,13 @@ from ._models import (
     TrackLayer,
 )
 
-CONVERTER: Final = make_converter()
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The converter, built on first use: generating its hooks is not worth paying at import."""
+    return make_converter()
+
+
 _STRUCTURE_ERRORS = (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError)
 
 
@@ -151,7 +156,7 @@ def _time_arg(name: str, value: object) -> str:
 def _option(name: str, value: object) -> Any:
     """A request option given as an attrs object or a plain mapping, as JSON-ready data."""
     if attrs.has(type(value)):
-        return CONVERTER.unstructure(value)
+        return converter().unstructure(value)
     if isinstance(value, Mapping):
         return dict(cast("Mapping[str, Any]", value))
     msg = f"{name} must be an options object or a dict, got {type(value).__name__}"
@@ -313,7 +318,10 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            when = email.utils.parsedate_to_datetime(value)
+            # Imported here: HTTP dates are rare, and email.utils costs 7 ms at import.
+            from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
+            when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:
@@ -412,7 +420,7 @@ def _structure(request: Request, response: Response, value: object, cls: type[T]
         what = f"expected {shape}, got {type(value).__name__}"
         raise _shape_error(request, response, path, what)
     try:
-        return CONVERTER.structure(value, cls)
+        return converter().structure(value, cls)
     except _STRUCTURE_ERRORS:
         pass
     # Only now pay for a converter that records where the problem is.

@@ -32,7 +32,7 @@ from realtimekit_async._emulator._faults import FaultKind
 from realtimekit_async._emulator._journal import JournalEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = ["FakeRealtimeKit", "FaultKind", "JournalEntry", "main", "serve"]
 
@@ -54,7 +54,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def serve(
-    port: int, seed_recordings: int, out: TextIO, stop: asyncio.Event | None = None
+    port: int,
+    seed_recordings: int,
+    out: TextIO,
+    stop: asyncio.Event | None = None,
+    *,
+    prepare: Callable[[FakeRealtimeKit, int], None] | None = None,
 ) -> None:
     """Serve the emulator, print how to reach it, and wait for ``stop`` (default: forever).
 
@@ -63,9 +68,15 @@ async def serve(
         seed_recordings: How many recordings :meth:`FakeRealtimeKit.seed` creates.
         out: Where the connection details go.
         stop: Set it to shut down; without one, serve until cancelled (Ctrl-C).
+        prepare: Fills the started emulator instead of a plain :meth:`FakeRealtimeKit.seed`;
+            called with the emulator and ``seed_recordings``.
     """
-    async with FakeRealtimeKit(auto_advance=True) as fake:
-        if seed_recordings:
+    fake = FakeRealtimeKit(auto_advance=True)
+    await fake.start(port)
+    try:
+        if prepare is not None:
+            prepare(fake, seed_recordings)
+        elif seed_recordings:
             fake.seed(seed_recordings)
         lines = (
             f"RealtimeKit emulator listening on {fake.base_url} (Ctrl-C to stop)",
@@ -76,6 +87,8 @@ async def serve(
         )
         print(*lines, sep="\n", file=out, flush=True)
         await (stop or asyncio.Event()).wait()
+    finally:
+        await fake.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
