@@ -31,6 +31,18 @@ async def no_sleep(_: float) -> None:
     """Retries in tests never wait."""
 
 
+def session_for(fake: FakeRealtimeKit, **overrides: object) -> RealtimeKitSession:
+    """A session against *fake* whose retries never sleep; keyword arguments override."""
+    options: dict[str, object] = {
+        "account_id": fake.account_id,
+        "app_id": fake.app_id,
+        "api_token": fake.api_token,
+        "base_url": fake.base_url,
+        "sleep": no_sleep,
+    } | overrides
+    return RealtimeKitSession(**options)  # type: ignore[arg-type]
+
+
 #: Secrets that must never reach a log record, whatever the test does.
 NEVER_LOGGED = (DEFAULT_API_TOKEN, "SENTINEL")
 
@@ -56,12 +68,5 @@ async def fake() -> AsyncIterator[FakeRealtimeKit]:
 @pytest.fixture
 async def rtk(fake: FakeRealtimeKit) -> AsyncIterator[RealtimeKitSession]:
     """A session against the emulator whose retries do not sleep."""
-    async with RealtimeKitSession(
-        account_id=fake.account_id,
-        app_id=fake.app_id,
-        api_token=fake.api_token,
-        base_url=fake.base_url,
-        retry=RetryPolicy(deadline=30.0),
-        sleep=no_sleep,
-    ) as session:
+    async with session_for(fake, retry=RetryPolicy(deadline=30.0)) as session:
         yield session

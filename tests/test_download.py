@@ -25,18 +25,11 @@ from realtimekit_async._download import Sink, download, plan_downloads
 from realtimekit_async._transport import Transport
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
-from .conftest import no_sleep
+from . import conftest
 
 
 def session_for(fake: FakeRealtimeKit) -> RealtimeKitSession:
-    return RealtimeKitSession(
-        account_id=fake.account_id,
-        app_id=fake.app_id,
-        api_token=fake.api_token,
-        base_url=fake.base_url,
-        sleep=no_sleep,
-        retry=RetryPolicy(attempts=3),
-    )
+    return conftest.session_for(fake, retry=RetryPolicy(attempts=3))
 
 
 def storage_requests(fake: FakeRealtimeKit) -> list[int | None]:

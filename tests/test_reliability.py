@@ -11,7 +11,7 @@ import pytest
 from realtimekit_async import RealtimeKitSession, RetryPolicy
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
-from .conftest import no_sleep
+from . import conftest
 
 ALL_GET_FAULTS = [
     FaultKind.RATE_LIMIT,
@@ -22,16 +22,9 @@ ALL_GET_FAULTS = [
 ]
 
 
-def session_for(fake: FakeRealtimeKit, **kwargs: object) -> RealtimeKitSession:
-    options: dict[str, object] = {
-        "account_id": fake.account_id,
-        "app_id": fake.app_id,
-        "api_token": fake.api_token,
-        "base_url": fake.base_url,
-        "sleep": no_sleep,
-        "retry": RetryPolicy(attempts=10, deadline=60.0),
-    } | kwargs
-    return RealtimeKitSession(**options)  # type: ignore[arg-type]
+def session_for(fake: FakeRealtimeKit, **overrides: object) -> RealtimeKitSession:
+    """A session that tries hard: these tests fault one response in ten."""
+    return conftest.session_for(fake, retry=RetryPolicy(attempts=10, deadline=60.0), **overrides)
 
 
 @pytest.mark.parametrize("seed", range(6))

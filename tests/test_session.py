@@ -36,19 +36,7 @@ from realtimekit_async import (
 )
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
-from .conftest import no_sleep
-
-
-def session_for(fake: FakeRealtimeKit, **kwargs: object) -> RealtimeKitSession:
-    """A session against *fake* whose retries never sleep."""
-    options: dict[str, object] = {
-        "account_id": fake.account_id,
-        "app_id": fake.app_id,
-        "api_token": fake.api_token,
-        "base_url": fake.base_url,
-        "sleep": no_sleep,
-    } | kwargs
-    return RealtimeKitSession(**options)  # type: ignore[arg-type]
+from .conftest import session_for
 
 
 def requests_to(fake: FakeRealtimeKit, method: str, suffix: str = "") -> int:
