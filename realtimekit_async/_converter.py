@@ -46,6 +46,7 @@ from ._models import (
     Watermark,
     WatermarkSize,
 )
+from ._timestamps import format_datetime, parse_datetime
 
 T = TypeVar("T")
 
@@ -182,26 +183,6 @@ _SHARED_KEYS: dict[type, Callable[[Any], Hashable]] = {
 def _structure_optional_datetime(value: Any, _: type) -> dt.datetime | None:
     # Three optional timestamps per recording: worth skipping one call level for each.
     return None if value is None else parse_datetime(value)
-
-
-def parse_datetime(value: Any, _: type = dt.datetime) -> dt.datetime:
-    """Parse an ISO 8601 timestamp into an aware UTC ``datetime``."""
-    if type(value) is not str:
-        raise _wrong(value, "an ISO 8601 timestamp")
-    parsed = dt.datetime.fromisoformat(value)
-    zone = parsed.tzinfo
-    if zone is dt.UTC:  # the API's own "…Z" timestamps: nothing to convert
-        return parsed
-    if zone is None:
-        return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def format_datetime(value: dt.datetime) -> str:
-    """Format a ``datetime`` as the API writes it: UTC with milliseconds and ``Z``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _open_enum_of(tp: Any) -> type[enum.StrEnum] | None:

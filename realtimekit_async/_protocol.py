@@ -15,13 +15,15 @@ import math
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import attrs
-import cattrs
 
 from . import _json
-from ._converter import field_path_of, format_datetime, make_converter
+from ._timestamps import format_datetime
+
+if TYPE_CHECKING:
+    import cattrs
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -47,15 +49,20 @@ from ._models import (
 
 @functools.cache
 def converter() -> cattrs.Converter:
-    """The converter, built on first use: generating its hooks is not worth paying at import."""
+    """The converter, built on first use: loading cattrs and generating hooks can wait."""
+    from ._converter import make_converter  # noqa: PLC0415
+
     return make_converter()
 
 
-_STRUCTURE_ERRORS = (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError)
+#: What the fast converter raises on a body of the wrong shape.
+_STRUCTURE_ERRORS = (TypeError, ValueError, KeyError, AttributeError)
 
 
 @functools.cache
 def _detailed_converter() -> cattrs.Converter:
+    from ._converter import make_converter  # noqa: PLC0415
+
     return make_converter(detailed=True)
 
 
@@ -424,9 +431,13 @@ def _structure(request: Request, response: Response, value: object, cls: type[T]
     except _STRUCTURE_ERRORS:
         pass
     # Only now pay for a converter that records where the problem is.
+    from cattrs import BaseValidationError  # noqa: PLC0415 - only on this rare path
+
+    from ._converter import field_path_of  # noqa: PLC0415
+
     try:
         _detailed_converter().structure(value, cls)
-    except _STRUCTURE_ERRORS as exc:
+    except (BaseValidationError, *_STRUCTURE_ERRORS) as exc:
         where, what = field_path_of(exc)
         raise _shape_error(request, response, where.replace("$", path, 1), what) from exc
     raise AssertionError(

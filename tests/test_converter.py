@@ -19,7 +19,8 @@ from realtimekit_async import (
     Watermark,
     WatermarkPosition,
 )
-from realtimekit_async._converter import format_datetime, make_converter, parse_datetime
+from realtimekit_async._converter import make_converter
+from realtimekit_async._timestamps import format_datetime, parse_datetime
 
 from .conftest import sample
 from .strategies import wire_recordings
