@@ -149,6 +149,8 @@ class RealtimeKitSession:
         self.deadline = timeout if timeout is not None else retry.deadline
         self.rate_limiter = rate_limiter
         self._per_page = proto.check_per_page(per_page)
+        # Built once per process, here rather than at import or inside the first call.
+        proto.converter()
         self._sleep = sleep
         self._closed = False
 
