@@ -459,7 +459,8 @@ class RealtimeKitSession:
                     f"recording {recording_id} is still {recording.status} after {timeout:g} s "
                     f"of waiting for {sorted(wanted)}"
                 )
-                raise RequestTimeoutError(msg, method="GET", path=recording_id)
+                path = proto.get_request(self._prefix, recording_id).path
+                raise RequestTimeoutError(msg, method="GET", path=path)
             await self._sleep(pause)
             waited += pause
             pause = min(max_poll_interval, pause * 1.5)
@@ -538,8 +539,10 @@ class RealtimeKitSession:
                     f"the call ran out of its {deadline:g} s deadline after {attempt - 1} attempts"
                 )
                 raise RequestTimeoutError(msg, method=request.method, path=request.path)
+            if self.rate_limiter is not None:
+                await self._wait_for_limiter(request, left)
             try:
-                return await self._attempt(request, read, attempt, left)
+                return await self._attempt(request, read, attempt, remaining())
             except (TransportError, APIError) as exc:
                 error: TransportError | APIError = exc
             failure, status, retry_after = classify(error)
@@ -585,12 +588,21 @@ class RealtimeKitSession:
             )
             await self._sleep(decision.delay)
 
+    async def _wait_for_limiter(self, request: proto.Request, timeout: float | None) -> None:
+        """Take a token from the rate limiter, within what is left of the call's deadline."""
+        assert self.rate_limiter is not None
+        try:
+            async with asyncio.timeout(timeout):
+                await self.rate_limiter.acquire()
+        except TimeoutError:
+            # Nothing was sent, so this is not a failure to retry: the budget is spent.
+            msg = "the call's deadline ran out while waiting for the rate limiter"
+            raise RequestTimeoutError(msg, method=request.method, path=request.path) from None
+
     async def _attempt(
         self, request: proto.Request, read: Reader[T], attempt: int, timeout: float | None
     ) -> T:
         """Send *request* once and read the answer; errors come out scrubbed and logged."""
-        if self.rate_limiter is not None:
-            await self.rate_limiter.acquire()
         sent_at = time.monotonic()
         status: int | str = "-"
         headers: Mapping[str, str] = {}

@@ -595,3 +595,13 @@ async def test_debug_log_line(
     assert "elapsed=" in last
     assert "cf-ray=-" not in last
     warnings.simplefilter("error")
+
+
+async def test_rate_limiter_wait_counts_against_the_deadline(fake: FakeRealtimeKit) -> None:
+    """A call that would wait past its deadline for the limiter times out without sending."""
+    recording = fake.add_recording(fake.add_meeting())
+    async with session_for(fake, rate_limiter=RateLimiter(1, 60.0)) as rtk:
+        await rtk.get_recording(recording)
+        with pytest.raises(RequestTimeoutError, match="waiting for the rate limiter"):
+            await rtk.get_recording(recording, timeout=0.1)
+    assert len(fake.journal) == 1
