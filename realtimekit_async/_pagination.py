@@ -217,8 +217,10 @@ class RecordingPager:
 
     async def _page_iter(self) -> AsyncGenerator[RecordingPage]:
         async for page in self._pages(mark_seen=True):
-            yield page
+            # A page handed out is a page consumed: a token taken while working on it
+            # continues with the next one.
             self._advance(page)
+            yield page
 
     def _advance(self, page: RecordingPage) -> None:
         self._page_no = self._following
