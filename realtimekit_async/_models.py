@@ -396,10 +396,11 @@ class RecordingPage:
 
 # Resolve the string annotations now, while this module's names are at hand: the package
 # re-homes these classes to ``realtimekit_async`` (see __init__), where ``dt`` is not defined.
-for _cls in (
-    WatermarkSize, Watermark, AudioConfig, VideoConfig, StorageConfig, RealtimeKitBucketConfig,
-    LivestreamingConfig, InteractiveConfig, TrackLayer, RecordingConfig, Caller, StartReason,
-    StopReason, Meeting, TrackFile, TrackLayerDownload, Recording, Paging, RecordingPage,
-):  # fmt: skip
-    attrs.resolve_types(_cls)
-del _cls
+# Every attrs class of the module, so a model added later cannot be forgotten here.
+def _resolve_annotations() -> None:
+    for value in list(globals().values()):
+        if isinstance(value, type) and attrs.has(value):
+            attrs.resolve_types(value)
+
+
+_resolve_annotations()
