@@ -32,6 +32,7 @@ from ._errors import (
     ServerError,
     SessionClosedError,
     TransportError,
+    WaitTimeoutError,
 )
 from ._models import (
     AudioChannel,
@@ -128,6 +129,7 @@ __all__ = [
     "TransportError",
     "VideoCodec",
     "VideoConfig",
+    "WaitTimeoutError",
     "Watermark",
     "WatermarkPosition",
     "WatermarkSize",

@@ -18,7 +18,10 @@ The tree::
     │   └── OutcomeUnknownError      a write may or may not have happened
     ├── ResponseParseError           the body is not the documented shape
     ├── DownloadError                a recording's file could not be downloaded
-    ├── RecordingFailedError         a recording waited for ended ERRORED
+    ├── RecordingFailedError         a recording waited for ended ERRORED (or can no longer
+    │                                reach the status waited for)
+    ├── WaitTimeoutError             wait_for_status ran out of time: the recording is stuck,
+    │                                not the network
     └── SessionClosedError           the session was used after ``aclose()``
 
 ``ValueError`` (not a RealtimeKitError) is raised for invalid arguments before any I/O.
@@ -51,6 +54,7 @@ __all__ = [
     "ServerError",
     "SessionClosedError",
     "TransportError",
+    "WaitTimeoutError",
 ]
 
 
@@ -223,6 +227,21 @@ class RecordingFailedError(RealtimeKitError):
     """
 
     def __init__(self, message: str, *, recording: Recording) -> None:
+        super().__init__(message)
+        self.recording = recording
+
+
+class WaitTimeoutError(RealtimeKitError):
+    """:meth:`~RealtimeKitSession.wait_for_status` ran out of time before the status came.
+
+    Not a :class:`TransportError`: the polls may all have succeeded while the recording stayed
+    where it was.
+
+    Attributes:
+        recording: the recording as last fetched, or ``None`` when no poll answered.
+    """
+
+    def __init__(self, message: str, *, recording: Recording | None) -> None:
         super().__init__(message)
         self.recording = recording
 

@@ -17,10 +17,19 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Limiter", "RateLimiter"]
+__all__ = ["Forecasting", "Limiter", "RateLimiter"]
 
 _TOLERANCE = 1e-9
 _RATELIMIT_HEADER = re.compile(r"\br\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+)")
+
+
+@runtime_checkable
+class Forecasting(Protocol):
+    """A limiter that can tell how long a caller would wait (:class:`RateLimiter` can)."""
+
+    def delay(self) -> float:
+        """Seconds until one more request could go."""
+        ...
 
 
 @runtime_checkable
@@ -108,6 +117,17 @@ class RateLimiter:
                     self._tokens -= 1
                     return
                 await self._sleep(max(pause, (1 - self._tokens) * self.period / self.requests))
+
+    def delay(self) -> float:
+        """Seconds until :meth:`acquire` would let one more request through (0: at once).
+
+        A forecast for a caller with a deadline: tasks already queued on the limiter can make
+        the real wait longer, never shorter.
+        """
+        now = self._clock()
+        self._refill(now)
+        shortfall = max(0.0, 1 - _TOLERANCE - self._tokens)
+        return max(self._paused_until - now, shortfall * self.period / self.requests, 0.0)
 
     def hold_off(self, seconds: float) -> None:
         """Send nothing for *seconds*; the longest pause asked for wins."""

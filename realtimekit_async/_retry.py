@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 import attrs
+
+from ._config import check_seconds, check_timeout
 
 __all__ = ["Decision", "Failure", "RetryPolicy", "Safety", "Verdict"]
 
@@ -64,6 +66,14 @@ class Decision:
     delay: float = 0.0
 
 
+def _seconds(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validate a number of seconds: finite and > 0 (``None``, no limit, for the deadline)."""
+    if attribute.name == "deadline":
+        check_timeout(attribute.name, value)
+    else:
+        check_seconds(attribute.name, value)
+
+
 def _status_set(statuses: Iterable[int]) -> frozenset[int]:
     return frozenset(statuses)
 
@@ -84,6 +94,9 @@ class RetryPolicy:
         retry_statuses: statuses worth another attempt (reads) or a reconciliation (writes).
         respect_retry_after: wait as long as a 429/503 ``Retry-After`` says, whatever its size,
             as long as it fits the deadline.
+        max_pause: the longest single wait a call accepts for a ``Retry-After`` or the rate
+            limiter, in seconds; a longer one raises :class:`RateLimitedError` at once instead
+            of sleeping (with a deadline, what is left of it caps the wait as well).
     """
 
     attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
@@ -93,14 +106,12 @@ class RetryPolicy:
     jitter: float = attrs.field(
         default=0.5, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
     )
-    deadline: float | None = attrs.field(
-        default=120.0,
-        validator=attrs.validators.optional(attrs.validators.gt(0.0)),  # type: ignore[arg-type]
-    )
+    deadline: float | None = attrs.field(default=120.0, validator=_seconds)
     retry_statuses: frozenset[int] = attrs.field(
         default=DEFAULT_RETRY_STATUSES, converter=_status_set
     )
     respect_retry_after: bool = True
+    max_pause: float = attrs.field(default=300.0, validator=_seconds)
 
     @classmethod
     def disabled(cls, *, deadline: float | None = 120.0) -> RetryPolicy:
@@ -150,6 +161,6 @@ class RetryPolicy:
         delay = self.backoff(attempt, rand)
         if retry_after is not None and self.respect_retry_after:
             delay = retry_after
-        if remaining is not None and delay > remaining:
+        if (remaining is not None and delay > remaining) or delay > self.max_pause:
             return Decision(Verdict.RAISE, delay)
         return Decision(Verdict.RETRY, delay)

@@ -21,18 +21,22 @@ from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from . import _protocol as proto
+from ._config import check_api_token, check_base_url, check_seconds, check_timeout
 from ._download import Progress, Sink, download
 from ._errors import (
     APIError,
     ConnectError,
     NoActiveRecordingError,
     OutcomeUnknownError,
+    RateLimitedError,
     RealtimeKitError,
     RecordingFailedError,
     RequestTimeoutError,
     SessionClosedError,
     TransportError,
+    WaitTimeoutError,
 )
+from ._lifecycle import ACTION_TARGETS, can_reach, check_statuses
 from ._models import (
     AudioConfig,
     InteractiveConfig,
@@ -48,7 +52,7 @@ from ._models import (
     VideoConfig,
 )
 from ._pagination import RecordingPager, ResumeToken
-from ._ratelimit import Limiter
+from ._ratelimit import Forecasting, Limiter
 from ._redaction import scrub
 from ._retry import Failure, RetryPolicy, Safety, Verdict
 from ._transport import ClientSession, Transport
@@ -66,15 +70,6 @@ logger = logging.getLogger("realtimekit_async")
 
 T = TypeVar("T")
 Reader = Callable[[proto.Request, proto.Response, dt.datetime], T]
-
-# What each action leads to, to tell after an ambiguous failure whether it already happened.
-_ACTION_TARGETS: Final = {
-    RecordingAction.PAUSE: frozenset({RecordingStatus.PAUSED}),
-    RecordingAction.RESUME: frozenset({RecordingStatus.RECORDING}),
-    RecordingAction.STOP: frozenset(
-        {RecordingStatus.UPLOADING, RecordingStatus.UPLOADED, RecordingStatus.ERRORED}
-    ),
-}
 
 _UNSET: Any = object()
 
@@ -122,13 +117,11 @@ class RealtimeKitSession:
         per_page: int = DEFAULT_PER_PAGE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if not api_token.strip():
-            msg = "api_token must be a non-empty string (a Cloudflare API token)"
-            raise ValueError(msg)
-        base = str(base_url).rstrip("/")
-        if not base.startswith(("https://", "http://")):
-            msg = f"base_url must be an http(s) URL, got {base_url!r}"
-            raise ValueError(msg)
+        check_api_token(api_token)
+        base = check_base_url(base_url)
+        timeout = check_timeout("timeout", timeout)
+        connect_timeout = check_timeout("connect_timeout", connect_timeout)
+        read_timeout = check_timeout("read_timeout", read_timeout)
         self.account_id = account_id
         self.app_id = app_id
         self.base_url = base
@@ -371,7 +364,7 @@ class RealtimeKitSession:
         recording that already stopped) raises :class:`ConflictError` after one request.
         """
         request = proto.update_request(self._prefix, recording_id, action)
-        targets = _ACTION_TARGETS[RecordingAction(action)]
+        targets = ACTION_TARGETS[RecordingAction(action)]
 
         async def reconcile(deadline: float | None) -> Recording | None:
             current = await self.get_recording(recording_id, timeout=deadline)
@@ -426,7 +419,9 @@ class RealtimeKitSession:
     async def wait_for_status(
         self,
         recording_id: str,
-        statuses: Iterable[RecordingStatus | str] = (RecordingStatus.UPLOADED,),
+        statuses: RecordingStatus | str | Iterable[RecordingStatus | str] = (
+            RecordingStatus.UPLOADED,
+        ),
         *,
         timeout: float = 900.0,
         poll_interval: float = 2.0,
@@ -434,36 +429,63 @@ class RealtimeKitSession:
     ) -> Recording:
         """Poll a recording until its status is one of *statuses*, and return it.
 
-        Pauses grow by half each poll, from *poll_interval* up to *max_poll_interval*.
+        Pauses grow by half each poll, from *poll_interval* up to *max_poll_interval*. Each poll
+        gets what is left of *timeout* as its deadline, so the wait ends on time even when the
+        server stops answering.
+
+        Args:
+            recording_id: the recording to watch.
+            statuses: one status or several; any of them ends the wait.
+            timeout: seconds the whole wait may take.
+            poll_interval: the first pause between two polls.
+            max_poll_interval: the longest pause between two polls.
 
         Raises:
-            RecordingFailedError: the recording ended ``ERRORED`` (unless that was waited for);
-                the recording is attached.
-            RequestTimeoutError: *timeout* seconds passed first.
+            ValueError: *statuses* is empty or names a status that does not exist.
+            RecordingFailedError: the recording ended ``ERRORED`` (unless that was waited for),
+                or reached a status from which none of *statuses* can follow (waiting for
+                ``PAUSED`` on an ``UPLOADED`` recording); the recording is attached.
+            WaitTimeoutError: *timeout* seconds passed first.
         """
-        wanted = {str(s) for s in statuses}
-        if not wanted:
-            msg = "statuses must name at least one status to wait for"
-            raise ValueError(msg)
-        started, waited, pause = time.monotonic(), 0.0, poll_interval
+        wanted = check_statuses(statuses)
+        limit = check_seconds("timeout", timeout)
+        pause = check_seconds("poll_interval", poll_interval)
+        longest = check_seconds("max_poll_interval", max_poll_interval)
+        request = proto.get_request(self._prefix, recording_id)
+        started, waited = time.monotonic(), 0.0
+
+        def left() -> float:
+            # Counting the pauses too makes the limit hold with a fake sleep in tests.
+            return limit - max(waited, time.monotonic() - started)
+
+        recording: Recording | None = None
         while True:
-            recording = await self.get_recording(recording_id)
+            try:
+                recording = await self._call(
+                    request, proto.read_recording, Safety.IDEMPOTENT, self._poll_timeout(left())
+                )
+            except RequestTimeoutError as exc:
+                if left() > 0:
+                    raise
+                raise _wait_timeout(recording_id, recording, wanted, limit) from exc
             if recording.status in wanted:
                 return recording
-            if recording.status == RecordingStatus.ERRORED:
-                msg = f"recording {recording_id} ended ERRORED while waiting for {sorted(wanted)}"
-                raise RecordingFailedError(msg, recording=recording)
-            # Counting the pauses too makes the limit hold with a fake sleep in tests.
-            if max(waited, time.monotonic() - started) + pause > timeout:
+            if not can_reach(recording.status, wanted):
+                verb = "ended" if recording.status == RecordingStatus.ERRORED else "is"
                 msg = (
-                    f"recording {recording_id} is still {recording.status} after {timeout:g} s "
-                    f"of waiting for {sorted(wanted)}"
+                    f"recording {recording_id} {verb} {recording.status}, from which "
+                    f"{' or '.join(sorted(wanted))} can no longer follow"
                 )
-                path = proto.get_request(self._prefix, recording_id).path
-                raise RequestTimeoutError(msg, method="GET", path=path)
+                raise RecordingFailedError(msg, recording=recording)
+            if pause >= left():
+                raise _wait_timeout(recording_id, recording, wanted, limit)
             await self._sleep(pause)
             waited += pause
-            pause = min(max_poll_interval, pause * 1.5)
+            pause = min(longest, pause * 1.5)
+
+    def _poll_timeout(self, left: float) -> float:
+        """One poll's deadline: the session's, cut to what is left of the wait."""
+        return left if self.deadline is None else min(self.deadline, left)
 
     async def download_recording(
         self,
@@ -524,7 +546,7 @@ class RealtimeKitSession:
         reconcile: Callable[[float | None], Awaitable[T | None]] | None = None,
     ) -> T:
         self._check_open()
-        deadline = self.deadline if timeout is _UNSET else timeout
+        deadline = self.deadline if timeout is _UNSET else check_timeout("timeout", timeout)
         started = time.monotonic()
 
         def remaining() -> float | None:
@@ -533,6 +555,7 @@ class RealtimeKitSession:
         attempt = 0
         while True:
             attempt += 1
+            self._check_open()  # aclose() may have come while we slept before a retry
             left = remaining()
             if left is not None and left <= 0:
                 msg = (
@@ -540,10 +563,13 @@ class RealtimeKitSession:
                 )
                 raise RequestTimeoutError(msg, method=request.method, path=request.path)
             if self.rate_limiter is not None:
-                await self._wait_for_limiter(request, left)
+                await self._wait_for_limiter(self.rate_limiter, request, left)
             try:
                 return await self._attempt(request, read, attempt, remaining())
             except (TransportError, APIError) as exc:
+                if self._closed:
+                    msg = "this RealtimeKitSession was closed while the call was in flight"
+                    raise SessionClosedError(msg) from exc
                 error: TransportError | APIError = exc
             failure, status, retry_after = classify(error)
             if retry_after is not None and self.rate_limiter is not None:
@@ -588,12 +614,26 @@ class RealtimeKitSession:
             )
             await self._sleep(decision.delay)
 
-    async def _wait_for_limiter(self, request: proto.Request, timeout: float | None) -> None:
+    async def _wait_for_limiter(
+        self, limiter: Limiter, request: proto.Request, timeout: float | None
+    ) -> None:
         """Take a token from the rate limiter, within what is left of the call's deadline."""
-        assert self.rate_limiter is not None
+        # Nothing is sent while waiting, so a pause that cannot fit is refused at once rather
+        # than slept out: the caller learns how long the budget is spent for.
+        pause = limiter.delay() if isinstance(limiter, Forecasting) else 0.0
+        if timeout is not None and timeout < self.retry.max_pause:
+            cap, room = timeout, f"the {timeout:.3g} s left of the call's deadline"
+        else:
+            cap = self.retry.max_pause
+            room = f"the retry policy's max_pause ({cap:g} s)"
+        if pause > cap:
+            msg = f"the rate limiter holds requests for {pause:.3g} s, longer than {room}"
+            raise RateLimitedError(
+                msg, retry_after=pause, status=429, method=request.method, path=request.path
+            )
         try:
             async with asyncio.timeout(timeout):
-                await self.rate_limiter.acquire()
+                await limiter.acquire()
         except TimeoutError:
             # Nothing was sent, so this is not a failure to retry: the budget is spent.
             msg = "the call's deadline ran out while waiting for the rate limiter"
@@ -664,3 +704,17 @@ def classify(error: TransportError | APIError) -> tuple[Failure, int | None, flo
     # success:false on a 200 carries the real status in its error code.
     status = error.code if error.status < 400 and error.code else error.status
     return Failure.STATUS, status, getattr(error, "retry_after", None)
+
+
+def _wait_timeout(
+    recording_id: str,
+    recording: Recording | None,
+    wanted: frozenset[RecordingStatus],
+    limit: float,
+) -> WaitTimeoutError:
+    status = "unknown (no poll answered)" if recording is None else recording.status
+    msg = (
+        f"recording {recording_id} is still {status} after {limit:g} s of waiting for "
+        f"{' or '.join(sorted(wanted))}"
+    )
+    return WaitTimeoutError(msg, recording=recording)

@@ -61,6 +61,10 @@ class Transport:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session in use, created (inside the running loop) on first use."""
+        if self._session is not None and self._session.closed:
+            # aiohttp would raise a bare RuntimeError; a closed caller's session is a setup fault.
+            msg = "the aiohttp ClientSession passed as session= is closed"
+            raise TransportError(msg)
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connection_limit),

@@ -17,9 +17,9 @@ from realtimekit_async import (
     Recording,
     RecordingFailedError,
     RecordingStatus,
-    RequestTimeoutError,
     RetryPolicy,
     TransportError,
+    WaitTimeoutError,
 )
 from realtimekit_async._download import Sink, download, plan_downloads
 from realtimekit_async._transport import Transport
@@ -63,7 +63,7 @@ async def test_wait_for_status_errors_and_timeouts(fake: FakeRealtimeKit) -> Non
             await rtk.wait_for_status(failed)
         assert caught.value.recording.id == failed
         assert (await rtk.wait_for_status(failed, ["ERRORED", "UPLOADED"])).id == failed
-        with pytest.raises(RequestTimeoutError, match="still PAUSED after 10 s"):
+        with pytest.raises(WaitTimeoutError, match="still PAUSED after 10 s"):
             await rtk.wait_for_status(stuck, timeout=10, poll_interval=1, max_poll_interval=2)
         with pytest.raises(ValueError, match="at least one status"):
             await rtk.wait_for_status(stuck, [])

@@ -34,6 +34,7 @@ DESIGN_NAMES = {
     "RateLimitedError",
     "ServerError",
     "TransportError",
+    "WaitTimeoutError",
     "ConnectError",
     "RequestTimeoutError",
     "ResponseParseError",

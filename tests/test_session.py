@@ -7,7 +7,9 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import math
 import warnings
+from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
 import pytest
@@ -25,6 +27,7 @@ from realtimekit_async import (
     RateLimiter,
     RealtimeKitSession,
     RecordingAction,
+    RecordingFailedError,
     RecordingStatus,
     RequestTimeoutError,
     ResponseParseError,
@@ -33,6 +36,8 @@ from realtimekit_async import (
     SessionClosedError,
     StorageConfig,
     TrackLayer,
+    TransportError,
+    WaitTimeoutError,
 )
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
@@ -522,6 +527,8 @@ async def test_unclosed_session_warns(fake: FakeRealtimeKit) -> None:
 def test_configuration_errors() -> None:
     """Bad configuration is refused with an actionable message."""
     with pytest.raises(ValueError, match="api_token must be a non-empty string"):
+        RealtimeKitSession(account_id="a", app_id="b", api_token="")
+    with pytest.raises(ValueError, match="api_token contains whitespace"):
         RealtimeKitSession(account_id="a", app_id="b", api_token=" ")
     with pytest.raises(ValueError, match="base_url must be an http"):
         RealtimeKitSession(account_id="a", app_id="b", api_token="t", base_url="ftp://x")
@@ -602,6 +609,238 @@ async def test_rate_limiter_wait_counts_against_the_deadline(fake: FakeRealtimeK
     recording = fake.add_recording(fake.add_meeting())
     async with session_for(fake, rate_limiter=RateLimiter(1, 60.0)) as rtk:
         await rtk.get_recording(recording)
-        with pytest.raises(RequestTimeoutError, match="waiting for the rate limiter"):
+        with pytest.raises(RateLimitedError, match=r"longer than the 0\.1 s left") as caught:
             await rtk.get_recording(recording, timeout=0.1)
+    assert caught.value.retry_after == pytest.approx(60.0, abs=1.0)
     assert len(fake.journal) == 1
+
+
+# --- configuration checked where it is given ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"api_token": "tok\r\nX-Injected: 1"},
+        {"base_url": "http://127.0.0.1:9/v4?x=1"},
+        {"base_url": "http://user:SENTINEL@127.0.0.1:9/v4"},
+        {"timeout": math.nan},
+        {"connect_timeout": math.inf},
+        {"read_timeout": -1},
+        {"timeout": "5"},
+    ],
+)
+def test_session_refuses_bad_configuration(options: dict[str, object]) -> None:
+    """Tokens with CR/LF, URLs with query or user info, and unusable timeouts fail at once."""
+    config: dict[str, object] = {"account_id": "a", "app_id": "b", "api_token": "t"} | options
+    with pytest.raises((ValueError, TypeError)) as caught:
+        RealtimeKitSession(**config)  # type: ignore[arg-type]
+    assert "SENTINEL" not in str(caught.value)
+
+
+async def test_per_call_timeout_is_checked_before_sending(
+    fake: FakeRealtimeKit, rtk: RealtimeKitSession
+) -> None:
+    """A per-call timeout of nan or zero is refused before any request."""
+    recording = fake.add_recording(fake.add_meeting())
+    with pytest.raises(ValueError, match="timeout must be a finite number"):
+        await rtk.get_recording(recording, timeout=math.nan)
+    with pytest.raises(ValueError, match="timeout must be a finite number"):
+        await rtk.stop_recording(recording, timeout=0)
+    assert fake.journal == []
+
+
+# --- every wait ends when it says -----------------------------------------------------------
+
+
+async def never_answering_server() -> AsyncIterator[tuple[str, list[float]]]:
+    """A server that accepts every request and never answers; yields its URL and the arrivals."""
+    arrivals: list[float] = []
+
+    async def hang(_: web.Request) -> web.Response:
+        arrivals.append(asyncio.get_running_loop().time())
+        await asyncio.Event().wait()
+        raise AssertionError  # pragma: no cover - never woken
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", hang)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/client/v4", arrivals
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def hanging() -> AsyncIterator[tuple[str, list[float]]]:
+    """The URL of a server that never answers, and when its requests arrived."""
+    async for server in never_answering_server():
+        yield server
+
+
+async def test_wait_ends_on_time_when_the_server_never_answers(
+    hanging: tuple[str, list[float]],
+) -> None:
+    """Each poll gets what is left of the wait, not the session's 120 s deadline."""
+    url, arrivals = hanging
+    async with RealtimeKitSession(account_id="a", app_id="b", api_token="t", base_url=url) as rtk:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        # The guard only stops a broken build from hanging the suite for two minutes.
+        async with asyncio.timeout(30):
+            with pytest.raises(WaitTimeoutError, match=r"still unknown .* after 0\.5 s") as caught:
+                await rtk.wait_for_status("rec-1", "UPLOADED", timeout=0.5)
+        assert caught.value.recording is None
+        assert not isinstance(caught.value, TransportError)
+        assert isinstance(caught.value.__cause__, RequestTimeoutError)
+        assert arrivals
+        assert arrivals[0] >= began
+
+
+async def test_wait_rejects_bad_arguments_before_polling(
+    fake: FakeRealtimeKit, rtk: RealtimeKitSession
+) -> None:
+    """Unknown statuses and unusable intervals fail at once, with no request sent."""
+    recording = fake.add_recording(fake.add_meeting())
+    with pytest.raises(ValueError, match="'DONE' is not a recording status"):
+        await rtk.wait_for_status(recording, "DONE")
+    with pytest.raises(ValueError, match="poll_interval must be a finite"):
+        await rtk.wait_for_status(recording, poll_interval=0)
+    with pytest.raises(TypeError, match="timeout must be a number of seconds, got None"):
+        await rtk.wait_for_status(recording, timeout=None)  # type: ignore[arg-type]
+    assert fake.journal == []
+
+
+async def test_wait_for_one_status_given_as_a_string(
+    fake: FakeRealtimeKit, rtk: RealtimeKitSession
+) -> None:
+    """A bare string is one status: "UPLOADED" is not split into letters."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    assert (await rtk.wait_for_status(recording, "UPLOADED")).id == recording
+
+
+async def test_wait_for_an_unreachable_status_ends_at_once(
+    fake: FakeRealtimeKit, rtk: RealtimeKitSession
+) -> None:
+    """Waiting for PAUSED on an UPLOADED recording raises after one poll, with the recording."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    with pytest.raises(RecordingFailedError, match="is UPLOADED, from which PAUSED") as caught:
+        await rtk.wait_for_status(recording, RecordingStatus.PAUSED)
+    assert caught.value.recording.status is RecordingStatus.UPLOADED
+    assert len(fake.journal) == 1
+
+
+async def test_wait_passes_on_errors_that_are_not_its_timeout(fake: FakeRealtimeKit) -> None:
+    """A poll that fails for another reason while time is left raises that error."""
+    recording = fake.add_recording(fake.add_meeting())
+    fake.inject(FaultKind.SLOW, times=10, delay=0.3)
+    async with session_for(fake, read_timeout=0.05, retry=RetryPolicy(attempts=1)) as rtk:
+        with pytest.raises(RequestTimeoutError, match="timed out waiting for the response"):
+            await rtk.wait_for_status(recording, timeout=60)
+
+
+async def test_limiter_pause_beyond_max_pause_fails_at_once(fake: FakeRealtimeKit) -> None:
+    """Without a deadline, a limiter pause longer than the policy's max_pause is refused."""
+    recording = fake.add_recording(fake.add_meeting())
+    policy = RetryPolicy(deadline=None, max_pause=5.0)
+    async with session_for(fake, rate_limiter=RateLimiter(1, 60.0), retry=policy) as rtk:
+        await rtk.get_recording(recording)
+        with pytest.raises(RateLimitedError, match=r"max_pause \(5 s\)") as caught:
+            await rtk.get_recording(recording)
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after > 5.0
+    assert len(fake.journal) == 1
+
+
+async def test_retry_after_beyond_max_pause_is_not_slept(fake: FakeRealtimeKit) -> None:
+    """A Retry-After longer than max_pause raises at once, even with no deadline."""
+    recording = fake.add_recording(fake.add_meeting())
+    fake.inject(FaultKind.RATE_LIMIT, retry_after=600)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    policy = RetryPolicy(deadline=None)
+    async with session_for(fake, retry=policy, sleep=sleep) as rtk:
+        with pytest.raises(RateLimitedError) as caught:
+            await rtk.get_recording(recording)
+    assert caught.value.retry_after == 600
+    assert slept == []
+
+
+class _PlainLimiter:
+    """A limiter that cannot forecast its pause, like a user's own."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+
+    async def acquire(self) -> None:
+        await self.gate.wait()
+
+    def hold_off(self, seconds: float) -> None:
+        """Never asked in this test."""
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Nothing to learn."""
+
+
+async def test_a_limiter_without_forecast_is_bounded_by_the_deadline(
+    fake: FakeRealtimeKit,
+) -> None:
+    """A user's limiter that blocks is still cut off by the call's deadline, nothing sent."""
+    recording = fake.add_recording(fake.add_meeting())
+    async with session_for(fake, rate_limiter=_PlainLimiter()) as rtk:
+        with pytest.raises(RequestTimeoutError, match="waiting for the rate limiter"):
+            await rtk.get_recording(recording, timeout=0.05)
+    assert fake.journal == []
+
+
+async def test_aclose_during_a_call_raises_session_closed(
+    hanging: tuple[str, list[float]],
+) -> None:
+    """aclose() while a request is in flight makes the call raise SessionClosedError."""
+    url, arrivals = hanging
+    rtk = RealtimeKitSession(account_id="a", app_id="b", api_token="t", base_url=url)
+    call = asyncio.create_task(rtk.get_recording("rec-1"))
+    while not arrivals:
+        await asyncio.sleep(0.01)
+    await rtk.aclose()
+    with pytest.raises(SessionClosedError, match="closed while the call was in flight") as caught:
+        await call
+    assert isinstance(caught.value.__cause__, TransportError)
+
+
+async def test_aclose_during_a_retry_pause_raises_session_closed(fake: FakeRealtimeKit) -> None:
+    """aclose() while a call sleeps before its retry ends the call with SessionClosedError."""
+    recording = fake.add_recording(fake.add_meeting())
+    fake.inject(FaultKind.SERVER_ERROR)
+    sleeping = asyncio.Event()
+
+    async def sleep(_: float) -> None:
+        sleeping.set()
+        await asyncio.sleep(0)
+
+    rtk = session_for(fake, sleep=sleep)
+    call = asyncio.create_task(rtk.get_recording(recording))
+    await sleeping.wait()
+    await rtk.aclose()
+    with pytest.raises(SessionClosedError, match="is closed"):
+        await call
+    assert len(fake.journal) == 1
+
+
+async def test_caller_session_closed_under_us_is_a_transport_error(
+    fake: FakeRealtimeKit,
+) -> None:
+    """A caller's aiohttp session closed behind our back raises our error, not RuntimeError."""
+    recording = fake.add_recording(fake.add_meeting())
+    async with aiohttp.ClientSession() as http:
+        rtk = session_for(fake, session=http)
+    with pytest.raises(TransportError, match="passed as session= is closed"):
+        await rtk.get_recording(recording)
+    await rtk.aclose()
