@@ -13,6 +13,7 @@ Everything public is importable from this package; the ``_``-prefixed modules ar
 The in-process emulator for tests lives in :mod:`realtimekit_async.testing`.
 """
 
+from ._config import USE_DEFAULT, UseDefault
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -76,6 +77,7 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "USE_DEFAULT",
     "APIError",
     "AudioChannel",
     "AudioCodec",
@@ -127,6 +129,7 @@ __all__ = [
     "TrackLayer",
     "TrackLayerDownload",
     "TransportError",
+    "UseDefault",
     "VideoCodec",
     "VideoConfig",
     "WaitTimeoutError",

@@ -8,13 +8,34 @@ a message that names the argument.
 
 from __future__ import annotations
 
+import enum
 import math
 import re
-from typing import Final
+from typing import Final, Literal
 
 import yarl
 
-__all__ = ["check_api_token", "check_base_url", "check_seconds", "check_timeout"]
+__all__ = [
+    "USE_DEFAULT",
+    "UseDefault",
+    "check_api_token",
+    "check_base_url",
+    "check_seconds",
+    "check_timeout",
+]
+
+
+class _Default(enum.Enum):
+    USE_DEFAULT = "USE_DEFAULT"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: "Not given": a per-call ``timeout`` falls back to the session's deadline, and the session's
+#: to its retry policy's. ``None``, in contrast, always means "no deadline".
+USE_DEFAULT: Final = _Default.USE_DEFAULT
+UseDefault = Literal[_Default.USE_DEFAULT]
 
 # RFC 6750 b64token plus the characters Cloudflare tokens never contain but users paste anyway
 # are not allowed: a token is visible ASCII without spaces, so it fits one header line.

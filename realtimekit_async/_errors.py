@@ -14,8 +14,8 @@ The tree::
     │   └── ServerError              5xx
     ├── TransportError               no usable answer arrived
     │   ├── ConnectError             the request never left (safe to send again)
-    │   ├── RequestTimeoutError      the call's deadline or a socket timeout ran out
-    │   └── OutcomeUnknownError      a write may or may not have happened
+    │   └── RequestTimeoutError      the call's deadline or a socket timeout ran out
+    ├── OutcomeUnknownError          a write may or may not have happened (cause attached)
     ├── ResponseParseError           the body is not the documented shape
     ├── DownloadError                a recording's file could not be downloaded
     ├── RecordingFailedError         a recording waited for ended ERRORED (or can no longer
@@ -30,7 +30,11 @@ aiohttp and asyncio exceptions never escape: they are mapped here and chained wi
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator
 from typing import TYPE_CHECKING
+
+from ._redaction import scrub
 
 if TYPE_CHECKING:
     from ._models import Recording
@@ -55,6 +59,7 @@ __all__ = [
     "SessionClosedError",
     "TransportError",
     "WaitTimeoutError",
+    "request_context",
 ]
 
 
@@ -177,11 +182,13 @@ class RequestTimeoutError(TransportError):
     """The call ran out of time (its deadline, or a connect/read timeout)."""
 
 
-class OutcomeUnknownError(TransportError):
+class OutcomeUnknownError(RealtimeKitError):
     """A write may have taken effect on the server, and retrying could do it twice.
 
     Raised instead of re-sending a non-idempotent request (such as a track recording start)
-    after an ambiguous failure. Check the server's state before trying again.
+    after an ambiguous failure: a timeout, a reset or a 5xx answer. Not a :class:`TransportError`,
+    since a server may well have answered; the failure that made the outcome unknown is its
+    ``__cause__``. Check the server's state before trying again.
     """
 
 
@@ -248,3 +255,30 @@ class WaitTimeoutError(RealtimeKitError):
 
 class SessionClosedError(RealtimeKitError):
     """The session was used after it was closed."""
+
+
+@contextlib.contextmanager
+def request_context(
+    *,
+    method: str | None = None,
+    path: str | None = None,
+    page_no: int | None = None,
+    secrets: tuple[str, ...] = (),
+) -> Generator[None]:
+    """Attach where a :class:`RealtimeKitError` happened, and scrub *secrets* from its message.
+
+    The one place errors get their context: the engine names the request (the same path in every
+    error of a call, whatever layer raised it), the pager adds the page, and a server that echoes
+    the token in a message is stopped here.
+    """
+    try:
+        yield
+    except RealtimeKitError as exc:
+        if method is not None:
+            exc.method, exc.path = method, path
+        if page_no is not None:
+            exc.page_no = page_no
+        if secrets:
+            exc.message = scrub(exc.message, secrets)
+            exc.args = (exc.message,)
+        raise

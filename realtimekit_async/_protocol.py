@@ -13,6 +13,7 @@ import enum
 import functools
 import math
 import re
+import sys
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -21,6 +22,7 @@ import attrs
 
 from . import _json
 from ._timestamps import format_datetime
+from ._version import __version__
 
 if TYPE_CHECKING:
     import cattrs
@@ -96,6 +98,21 @@ class Request:
             return base_url + self.path
         query = urllib.parse.urlencode(self.query, quote_via=urllib.parse.quote)
         return f"{base_url}{self.path}?{query}"
+
+
+USER_AGENT: Final = (
+    f"realtimekit-async/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
+)
+
+
+def api_headers(api_token: str) -> dict[str, str]:
+    """The headers of every API request: the token, JSON both ways, and who we are."""
+    return {
+        "Authorization": f"Bearer {api_token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
 
 
 # --- arguments --------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from typing import Any, Final
 import attrs
 
 from ._config import check_seconds, check_timeout
+from ._errors import APIError, ConnectError, RateLimitedError, TransportError
 
-__all__ = ["Decision", "Failure", "RetryPolicy", "Safety", "Verdict"]
+__all__ = ["Decision", "Failure", "RetryPolicy", "Safety", "Verdict", "classify"]
 
 DEFAULT_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
@@ -164,3 +165,15 @@ class RetryPolicy:
         if (remaining is not None and delay > remaining) or delay > self.max_pause:
             return Decision(Verdict.RAISE, delay)
         return Decision(Verdict.RETRY, delay)
+
+
+def classify(error: TransportError | APIError) -> tuple[Failure, int | None, float | None]:
+    """What a failed attempt means to the policy: the failure kind, status and Retry-After."""
+    if isinstance(error, ConnectError):
+        return Failure.NOT_SENT, None, None
+    if isinstance(error, TransportError):
+        return Failure.AMBIGUOUS, None, None
+    # success:false on a 200 carries the real status in its error code.
+    status = error.code if error.status < 400 and error.code else error.status
+    retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
+    return Failure.STATUS, status, retry_after

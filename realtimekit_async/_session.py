@@ -1,19 +1,15 @@
-"""``RealtimeKitSession``: configuration, lifecycle, and the six calls.
+"""``RealtimeKitSession``: configuration, lifecycle, and the calls as thin methods.
 
-Every call runs the same loop: build the request (pure, :mod:`._protocol`), wait for the rate
-limiter, send it (:mod:`._transport`), read the response (pure), and on failure ask the retry
-policy (pure, :mod:`._retry`) what to do: retry, reconcile a write by reading the server's state,
-or raise.
+Each call builds its request (pure, :mod:`._protocol`) and hands it to the engine
+(:mod:`._engine`), which waits for the rate limiter, sends it through the transport, reads the
+answer and applies the retry policy. What is left here is what a user configures and calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import os
-import random
-import sys
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -21,19 +17,21 @@ from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from . import _protocol as proto
-from ._config import check_api_token, check_base_url, check_seconds, check_timeout
+from ._config import (
+    USE_DEFAULT,
+    UseDefault,
+    check_api_token,
+    check_base_url,
+    check_seconds,
+    check_timeout,
+)
 from ._download import Progress, Sink, download
+from ._engine import Engine, Reader, Reconcile
 from ._errors import (
-    APIError,
-    ConnectError,
     NoActiveRecordingError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    RealtimeKitError,
     RecordingFailedError,
     RequestTimeoutError,
     SessionClosedError,
-    TransportError,
     WaitTimeoutError,
 )
 from ._lifecycle import ACTION_TARGETS, can_reach, check_statuses
@@ -52,26 +50,16 @@ from ._models import (
     VideoConfig,
 )
 from ._pagination import RecordingPager, ResumeToken
-from ._ratelimit import Forecasting, Limiter
-from ._redaction import scrub
-from ._retry import Failure, RetryPolicy, Safety, Verdict
+from ._ratelimit import Limiter
+from ._retry import RetryPolicy, Safety
 from ._transport import ClientSession, Transport
-from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "RealtimeKitSession"]
 
 DEFAULT_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
 DEFAULT_PER_PAGE: Final = 100
-USER_AGENT: Final = (
-    f"realtimekit-async/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
-)
-
-logger = logging.getLogger("realtimekit_async")
 
 T = TypeVar("T")
-Reader = Callable[[proto.Request, proto.Response, dt.datetime], T]
-
-_UNSET: Any = object()
 
 
 class RealtimeKitSession:
@@ -86,14 +74,18 @@ class RealtimeKitSession:
             :class:`~realtimekit_async.testing.FakeRealtimeKit`.
         session: an aiohttp session to send through. It stays yours: :meth:`aclose` does not
             close it. Without one, the session makes (and closes) its own.
-        timeout: seconds a whole call may take, every retry included; overrides
-            ``retry.deadline`` (``None``: the policy's deadline).
+        timeout: seconds a whole call may take, every retry included; ``None`` for no limit.
+            Not given (:data:`USE_DEFAULT`), the retry policy's ``deadline`` applies. Each call
+            can name its own ``timeout`` the same way.
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for each read from the socket.
         retry: when and how to try again; ``RetryPolicy.disabled()`` sends each request once.
         rate_limiter: a shared request budget, e.g. ``RateLimiter.recordings()``.
         per_page: default page size of :meth:`list_recordings`.
         sleep: how to wait between attempts (tests pass a fake to never wait).
+
+    The configuration is read-only once the session is made (:attr:`account_id`,
+    :attr:`base_url`, :attr:`retry`, ...): make another session to change it.
 
     Use it as an async context manager, or call :meth:`aclose` when done::
 
@@ -109,7 +101,7 @@ class RealtimeKitSession:
         api_token: str,
         base_url: str = DEFAULT_BASE_URL,
         session: ClientSession | None = None,
-        timeout: float | None = None,
+        timeout: float | UseDefault | None = USE_DEFAULT,
         connect_timeout: float | None = 10.0,
         read_timeout: float | None = 60.0,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
@@ -118,34 +110,66 @@ class RealtimeKitSession:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         check_api_token(api_token)
-        base = check_base_url(base_url)
-        timeout = check_timeout("timeout", timeout)
-        connect_timeout = check_timeout("connect_timeout", connect_timeout)
-        read_timeout = check_timeout("read_timeout", read_timeout)
-        self.account_id = account_id
-        self.app_id = app_id
-        self.base_url = base
+        self._account_id, self._app_id = account_id, app_id
         self._prefix = proto.app_prefix(account_id, app_id)
-        self._token = api_token
-        self._headers: Final = {
-            "Authorization": f"Bearer {api_token}",
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        # Storage hosts get no credentials: the presigned URL is the credential.
-        self._storage_headers: Final = {"User-Agent": USER_AGENT}
-        self._transport = Transport(
-            session, connect_timeout=connect_timeout, read_timeout=read_timeout
+        self._base_url = check_base_url(base_url)
+        self._deadline = (
+            retry.deadline if timeout is USE_DEFAULT else check_timeout("timeout", timeout)
         )
-        self.retry = retry
-        self.deadline = timeout if timeout is not None else retry.deadline
-        self.rate_limiter = rate_limiter
+        self._transport = Transport(
+            session,
+            connect_timeout=check_timeout("connect_timeout", connect_timeout),
+            read_timeout=check_timeout("read_timeout", read_timeout),
+        )
         self._per_page = proto.check_per_page(per_page)
+        self._closed = False
+        self._engine = Engine(
+            self._transport.send,
+            base_url=self._base_url,
+            headers=proto.api_headers(api_token),
+            retry=retry,
+            limiter=rate_limiter,
+            secrets=(api_token,),
+            closed=lambda: self._closed,
+            sleep=sleep,
+        )
+        # Storage hosts get no credentials: the presigned URL is the credential.
+        self._storage_headers: Final = {"User-Agent": proto.USER_AGENT}
+        self._sleep = sleep
         # Built once per process, here rather than at import or inside the first call.
         proto.converter()
-        self._sleep = sleep
-        self._closed = False
+
+    # --- configuration (read-only: a session is configured once) ---------------------------------
+
+    @property
+    def account_id(self) -> str:
+        """The Cloudflare account id."""
+        return self._account_id
+
+    @property
+    def app_id(self) -> str:
+        """The RealtimeKit app id."""
+        return self._app_id
+
+    @property
+    def base_url(self) -> str:
+        """The API root requests go to (without a trailing slash)."""
+        return self._base_url
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of every call."""
+        return self._engine.retry
+
+    @property
+    def rate_limiter(self) -> Limiter | None:
+        """The request budget calls wait for, if any."""
+        return self._engine.limiter
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds a call may take when it names no ``timeout`` (``None``: no limit)."""
+        return self._deadline
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Self:
@@ -291,7 +315,7 @@ class RealtimeKitSession:
         rtmp_out_config: LivestreamingConfig | Mapping[str, Any] | None = None,
         interactive_config: InteractiveConfig | Mapping[str, Any] | None = None,
         url: str | None = None,
-        timeout: float | None = _UNSET,
+        timeout: float | UseDefault | None = USE_DEFAULT,
     ) -> Recording:
         """Start recording a meeting; returns the new recording (usually ``INVOKED``).
 
@@ -312,7 +336,7 @@ class RealtimeKitSession:
             rtmp_out_config: also stream the recording live over RTMP.
             interactive_config: add timed ID3 metadata.
             url: record this web page instead of the meeting's default view.
-            timeout: deadline of this call in seconds, overriding the session's.
+            timeout: this call's deadline in seconds (``None``: no limit); else the session's.
         """
         options: dict[str, object] = {
             "max_seconds": max_seconds,
@@ -341,21 +365,25 @@ class RealtimeKitSession:
         )
 
     async def get_active_recording(
-        self, meeting_id: str, *, timeout: float | None = _UNSET
+        self, meeting_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
     ) -> Recording:
         """The meeting's recording in progress; :class:`NoActiveRecordingError` if none."""
         request = proto.active_recording_request(self._prefix, meeting_id)
         return await self._call(request, proto.read_recording, Safety.IDEMPOTENT, timeout)
 
     async def get_recording(
-        self, recording_id: str, *, timeout: float | None = _UNSET
+        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
     ) -> Recording:
         """One recording, with its storage configuration and start/stop reasons."""
         request = proto.get_request(self._prefix, recording_id)
         return await self._call(request, proto.read_recording, Safety.IDEMPOTENT, timeout)
 
     async def update_recording(
-        self, recording_id: str, action: RecordingAction | str, *, timeout: float | None = _UNSET
+        self,
+        recording_id: str,
+        action: RecordingAction | str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
     ) -> Recording:
         """Pause, resume or stop a recording.
 
@@ -375,19 +403,19 @@ class RealtimeKitSession:
         )
 
     async def pause_recording(
-        self, recording_id: str, *, timeout: float | None = _UNSET
+        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
     ) -> Recording:
         """Pause a recording (``RECORDING`` → ``PAUSED``)."""
         return await self.update_recording(recording_id, RecordingAction.PAUSE, timeout=timeout)
 
     async def resume_recording(
-        self, recording_id: str, *, timeout: float | None = _UNSET
+        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
     ) -> Recording:
         """Resume a paused recording (``PAUSED`` → ``RECORDING``)."""
         return await self.update_recording(recording_id, RecordingAction.RESUME, timeout=timeout)
 
     async def stop_recording(
-        self, recording_id: str, *, timeout: float | None = _UNSET
+        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
     ) -> Recording:
         """Stop a recording; it moves on to ``UPLOADING`` and then ``UPLOADED``."""
         return await self.update_recording(recording_id, RecordingAction.STOP, timeout=timeout)
@@ -398,7 +426,7 @@ class RealtimeKitSession:
         *,
         layers: Mapping[str, TrackLayer | Mapping[str, Any]] | None = None,
         user_ids: Iterable[str] | None = None,
-        timeout: float | None = _UNSET,
+        timeout: float | UseDefault | None = USE_DEFAULT,
     ) -> Recording:
         """Record each participant's audio to its own file (a track recording).
 
@@ -406,7 +434,7 @@ class RealtimeKitSession:
             meeting_id: the meeting, which must have a live session.
             layers: output layers by name, e.g. ``{"default": TrackLayer(file_name_prefix="x")}``.
             user_ids: record only these participants (at most 100).
-            timeout: deadline of this call in seconds, overriding the session's.
+            timeout: this call's deadline in seconds (``None``: no limit); else the session's.
 
         Re-sent only when the request provably never left; after an ambiguous failure
         :class:`OutcomeUnknownError` is raised, since a second start would record twice.
@@ -541,169 +569,13 @@ class RealtimeKitSession:
         request: proto.Request,
         read: Reader[T],
         safety: Safety,
-        timeout: float | None = _UNSET,
+        timeout: float | UseDefault | None = USE_DEFAULT,
         *,
-        reconcile: Callable[[float | None], Awaitable[T | None]] | None = None,
+        reconcile: Reconcile[T] | None = None,
     ) -> T:
         self._check_open()
-        deadline = self.deadline if timeout is _UNSET else check_timeout("timeout", timeout)
-        started = time.monotonic()
-
-        def remaining() -> float | None:
-            return None if deadline is None else deadline - (time.monotonic() - started)
-
-        attempt = 0
-        while True:
-            attempt += 1
-            self._check_open()  # aclose() may have come while we slept before a retry
-            left = remaining()
-            if left is not None and left <= 0:
-                msg = (
-                    f"the call ran out of its {deadline:g} s deadline after {attempt - 1} attempts"
-                )
-                raise RequestTimeoutError(msg, method=request.method, path=request.path)
-            if self.rate_limiter is not None:
-                await self._wait_for_limiter(self.rate_limiter, request, left)
-            try:
-                return await self._attempt(request, read, attempt, remaining())
-            except (TransportError, APIError) as exc:
-                if self._closed:
-                    msg = "this RealtimeKitSession was closed while the call was in flight"
-                    raise SessionClosedError(msg) from exc
-                error: TransportError | APIError = exc
-            failure, status, retry_after = classify(error)
-            if retry_after is not None and self.rate_limiter is not None:
-                self.rate_limiter.hold_off(retry_after)
-            decision = self.retry.decide(
-                failure=failure,
-                safety=safety,
-                attempt=attempt,
-                remaining=remaining(),
-                status=status,
-                retry_after=retry_after,
-                rand=random.random(),
-            )
-            if decision.verdict is Verdict.RECONCILE:
-                assert reconcile is not None, "RECONCILE operations pass a reconcile function"
-                settled = await self._reconcile(request, error, reconcile, remaining())
-                if settled is not None:
-                    return settled
-                # The write did not happen: sending it again is as safe as a first attempt.
-                decision = self.retry.decide(
-                    failure=Failure.NOT_SENT,
-                    safety=safety,
-                    attempt=attempt,
-                    remaining=remaining(),
-                    rand=random.random(),
-                )
-            if decision.verdict is Verdict.UNKNOWN_OUTCOME:
-                msg = (
-                    f"{request.operation.value} may or may not have taken effect ({error}); "
-                    "sending it again could do it twice, so check the server's state first"
-                )
-                raise OutcomeUnknownError(msg, method=request.method, path=request.path) from error
-            if decision.verdict is Verdict.RAISE:
-                raise error
-            logger.info(
-                "retrying %s %s in %.2f s (attempt %d failed: %s)",
-                request.method,
-                request.path,
-                decision.delay,
-                attempt,
-                error,
-            )
-            await self._sleep(decision.delay)
-
-    async def _wait_for_limiter(
-        self, limiter: Limiter, request: proto.Request, timeout: float | None
-    ) -> None:
-        """Take a token from the rate limiter, within what is left of the call's deadline."""
-        # Nothing is sent while waiting, so a pause that cannot fit is refused at once rather
-        # than slept out: the caller learns how long the budget is spent for.
-        pause = limiter.delay() if isinstance(limiter, Forecasting) else 0.0
-        if timeout is not None and timeout < self.retry.max_pause:
-            cap, room = timeout, f"the {timeout:.3g} s left of the call's deadline"
-        else:
-            cap = self.retry.max_pause
-            room = f"the retry policy's max_pause ({cap:g} s)"
-        if pause > cap:
-            msg = f"the rate limiter holds requests for {pause:.3g} s, longer than {room}"
-            raise RateLimitedError(
-                msg, retry_after=pause, status=429, method=request.method, path=request.path
-            )
-        try:
-            async with asyncio.timeout(timeout):
-                await limiter.acquire()
-        except TimeoutError:
-            # Nothing was sent, so this is not a failure to retry: the budget is spent.
-            msg = "the call's deadline ran out while waiting for the rate limiter"
-            raise RequestTimeoutError(msg, method=request.method, path=request.path) from None
-
-    async def _attempt(
-        self, request: proto.Request, read: Reader[T], attempt: int, timeout: float | None
-    ) -> T:
-        """Send *request* once and read the answer; errors come out scrubbed and logged."""
-        sent_at = time.monotonic()
-        status: int | str = "-"
-        headers: Mapping[str, str] = {}
-        try:
-            response = await self._transport.send(
-                request.method,
-                request.url(self.base_url),
-                headers=self._headers,
-                body=request.body,
-                timeout=timeout,
-            )
-            status, headers = response.status, response.headers
-            if self.rate_limiter is not None:
-                self.rate_limiter.observe(response.headers)
-            return read(request, response, dt.datetime.now(dt.UTC))
-        except RealtimeKitError as exc:
-            status = status if isinstance(exc, APIError) else type(exc).__name__
-            exc.method, exc.path = request.method, request.path  # the same path in every error
-            # Should a server ever echo the token in a message, it stops here.
-            exc.message = scrub(exc.message, (self._token,))
-            exc.args = (exc.message,)
-            raise
-        finally:
-            logger.debug(
-                "%s %s -> %s attempt=%d elapsed=%.1fms cf-ray=%s",
-                request.method,
-                request.path,
-                status,
-                attempt,
-                (time.monotonic() - sent_at) * 1000,
-                headers.get("cf-ray", "-"),
-            )
-
-    async def _reconcile(
-        self,
-        request: proto.Request,
-        error: RealtimeKitError,
-        reconcile: Callable[[float | None], Awaitable[T | None]],
-        remaining: float | None,
-    ) -> T | None:
-        """Read the server's state after an ambiguous write; ``None`` if the write did not land."""
-        logger.info("%s failed ambiguously (%s); checking the server's state", request.path, error)
-        try:
-            return await reconcile(remaining)
-        except RealtimeKitError as exc:
-            msg = (
-                f"{request.operation.value} may or may not have taken effect: it failed "
-                f"({error}) and reading the server's state failed too ({exc})"
-            )
-            raise OutcomeUnknownError(msg, method=request.method, path=request.path) from error
-
-
-def classify(error: TransportError | APIError) -> tuple[Failure, int | None, float | None]:
-    """What a failed attempt means to the retry policy: failure kind, status, Retry-After."""
-    if isinstance(error, ConnectError):
-        return Failure.NOT_SENT, None, None
-    if isinstance(error, TransportError):
-        return Failure.AMBIGUOUS, None, None
-    # success:false on a 200 carries the real status in its error code.
-    status = error.code if error.status < 400 and error.code else error.status
-    return Failure.STATUS, status, getattr(error, "retry_after", None)
+        deadline = self._deadline if timeout is USE_DEFAULT else check_timeout("timeout", timeout)
+        return await self._engine.call(request, read, safety, deadline, reconcile=reconcile)
 
 
 def _wait_timeout(

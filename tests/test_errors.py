@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from realtimekit_async import (
     APIError,
     ConnectError,
@@ -9,6 +11,7 @@ from realtimekit_async import (
     RecordingFailedError,
     ResponseParseError,
 )
+from realtimekit_async._errors import request_context
 
 
 def test_messages_are_one_readable_line() -> None:
@@ -42,3 +45,21 @@ def test_recording_failed_carries_recording() -> None:
     )
     error = RecordingFailedError("failed", recording=recording)
     assert error.recording is recording
+
+
+def test_request_context_attaches_where_and_scrubs() -> None:
+    """One context manager names the request and page and masks secrets, then re-raises."""
+    with (
+        pytest.raises(ConnectError) as caught,
+        request_context(page_no=4),
+        request_context(method="GET", path="/r", secrets=("SENTINEL-tok",)),
+    ):
+        raise ConnectError("refused for SENTINEL-tok", method="GET", path="/client/v4/r")
+    assert str(caught.value) == "refused for *** [GET /r, page 4]"
+    assert caught.value.args == ("refused for ***",)
+
+
+def test_request_context_leaves_other_exceptions_alone() -> None:
+    """Only our errors are touched; anything else passes through unchanged."""
+    with pytest.raises(KeyError), request_context(method="GET", path="/r"):
+        raise KeyError("x")

@@ -34,6 +34,8 @@ DESIGN_NAMES = {
     "RateLimitedError",
     "ServerError",
     "TransportError",
+    "USE_DEFAULT",
+    "UseDefault",
     "WaitTimeoutError",
     "ConnectError",
     "RequestTimeoutError",

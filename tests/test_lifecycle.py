@@ -13,7 +13,7 @@ S = RecordingStatus
 
 
 def test_a_bare_string_is_one_status() -> None:
-    """ "UPLOADED" is one status, not the letters U, P, L, ..."""
+    """A bare "UPLOADED" is one status, not the letters U, P, L, ..."""
     assert check_statuses("UPLOADED") == {S.UPLOADED}
     assert check_statuses(S.PAUSED) == {S.PAUSED}
     assert check_statuses(["RECORDING", S.PAUSED]) == {S.RECORDING, S.PAUSED}

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import inspect
 import logging
 import math
 import warnings
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from realtimekit_async import (
+    USE_DEFAULT,
     AudioConfig,
     AuthenticationError,
     ConflictError,
@@ -448,10 +451,9 @@ async def test_deadline_exhausted_between_attempts(fake: FakeRealtimeKit) -> Non
 
 async def test_connect_refused_is_connect_error(fake: FakeRealtimeKit) -> None:
     """Nobody listening: ConnectError after the policy's attempts."""
-    port = int(fake.base_url.split(":")[2].split("/")[0])
+    url = fake.base_url
     await fake.close()
-    async with session_for(fake, retry=RetryPolicy(attempts=2)) as rtk:
-        rtk.base_url = f"http://127.0.0.1:{port}/client/v4"
+    async with session_for(fake, base_url=url, retry=RetryPolicy(attempts=2)) as rtk:
         with pytest.raises(ConnectError, match="could not connect"):
             await rtk.get_recording("r")
 
@@ -844,3 +846,24 @@ async def test_caller_session_closed_under_us_is_a_transport_error(
     with pytest.raises(TransportError, match="passed as session= is closed"):
         await rtk.get_recording(recording)
     await rtk.aclose()
+
+
+def test_one_meaning_of_none_and_a_named_default() -> None:
+    """timeout=None is "no deadline" everywhere; not given, the policy's deadline applies."""
+    config: dict[str, Any] = {"account_id": "a", "app_id": "b", "api_token": "t"}
+    assert RealtimeKitSession(**config, timeout=None).deadline is None
+    assert RealtimeKitSession(**config, retry=RetryPolicy(deadline=7)).deadline == 7
+    assert RealtimeKitSession(**config, timeout=3).deadline == 3
+    assert repr(USE_DEFAULT) == "USE_DEFAULT"
+    assert "UseDefault | None' = USE_DEFAULT" in str(
+        inspect.signature(RealtimeKitSession.get_recording)
+    )
+
+
+def test_configuration_is_read_only() -> None:
+    """Assigning a configured value fails loudly instead of half-working."""
+    rtk = RealtimeKitSession(account_id="a", app_id="b", api_token="t")
+    for name in ("account_id", "app_id", "base_url", "retry", "rate_limiter", "deadline"):
+        with pytest.raises(AttributeError):
+            setattr(rtk, name, None)
+    assert (rtk.retry, rtk.rate_limiter) == (RetryPolicy(), None)
