@@ -11,7 +11,8 @@ from __future__ import annotations
 import enum
 import math
 import re
-from typing import Final, Literal
+from collections.abc import Mapping
+from typing import Final, Literal, cast
 
 import yarl
 
@@ -20,6 +21,8 @@ __all__ = [
     "UseDefault",
     "check_api_token",
     "check_base_url",
+    "check_count",
+    "check_headers",
     "check_seconds",
     "check_timeout",
 ]
@@ -108,3 +111,47 @@ def _seconds(name: str, value: object, what: str) -> float:
         msg = f"{name} must be a finite number of seconds > 0, got {value!r}"
         raise ValueError(msg)
     return float(value)
+
+
+# RFC 9110 field names are tokens; values may not break the header line.
+_FIELD_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+#: Headers the SDK owns: the credential, and what the body and the answer are.
+_RESERVED: Final = frozenset({"authorization", "content-type", "content-length", "host"})
+
+
+def check_headers(name: str, headers: object) -> dict[str, str]:
+    """Return extra request *headers* as a dict if each is a valid header the SDK does not own.
+
+    ``Authorization`` can never be replaced this way, so a tenant or tracing header cannot send
+    the wrong credential by accident.
+    """
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        msg = f"{name} must be a mapping of header names to values, got {type(headers).__name__}"
+        raise TypeError(msg)
+    checked: dict[str, str] = {}
+    for key, value in cast("Mapping[object, object]", headers).items():
+        if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
+            msg = f"{name}: {key!r:.80} is not a valid header name"
+            raise ValueError(msg)
+        if key.lower() in _RESERVED:
+            msg = f"{name} may not set {key}: the session sets it (pass api_token= for the token)"
+            raise ValueError(msg)
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+            msg = f"{name}: the value of {key} must be a string without line breaks"
+            raise ValueError(msg)
+        checked[key] = value
+    return checked
+
+
+def check_count(name: str, value: object) -> int:
+    """Return *value* if it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{name} must be a whole number, got {value!r:.80}"
+        raise TypeError(msg)
+    if value < 1:
+        msg = f"{name} must be at least 1, got {value}"
+        raise ValueError(msg)
+    return value

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
 
 from ._errors import (
@@ -27,13 +26,22 @@ from ._errors import (
     TransportError,
     request_context,
 )
+from ._events import (
+    CallEvent,
+    Hook,
+    RateLimitWait,
+    Reconciling,
+    RequestSent,
+    ResponseReceived,
+    RetryScheduled,
+    emit,
+    log_event,
+)
 from ._protocol import Request, Response
 from ._ratelimit import Forecasting, Limiter
 from ._retry import Failure, RetryPolicy, Safety, Verdict, classify
 
 __all__ = ["Engine", "Reader", "Reconcile", "Send"]
-
-logger = logging.getLogger("realtimekit_async")
 
 T = TypeVar("T")
 
@@ -69,6 +77,7 @@ class Engine:
         retry: when and how to try again.
         limiter: the request budget to wait for before each attempt, if any.
         secrets: strings scrubbed from every error message (the token).
+        hooks: subscribers to the events of every call (logging is always one of them).
         closed: tells whether the session was closed, to end calls in flight clearly.
         sleep: waits between attempts.
         clock: a monotonic clock in seconds.
@@ -84,6 +93,7 @@ class Engine:
         retry: RetryPolicy,
         limiter: Limiter | None = None,
         secrets: tuple[str, ...] = (),
+        hooks: Iterable[Hook] = (),
         closed: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -95,10 +105,15 @@ class Engine:
         self.retry = retry
         self.limiter = limiter
         self._secrets = secrets
+        self._hooks: tuple[Hook, ...] = (log_event, *hooks)
         self._closed = closed
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
+
+    def emit(self, event: CallEvent) -> None:
+        """Give *event* to the hooks (for steps outside one call, such as a page of a scan)."""
+        emit(self._hooks, event)
 
     def _check_open(self) -> None:
         if self._closed():
@@ -113,6 +128,7 @@ class Engine:
         deadline: float | None,
         *,
         reconcile: Reconcile[T] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         """Run *request* until it succeeds, or the policy says to stop; return what *read* made.
 
@@ -123,9 +139,11 @@ class Engine:
             deadline: seconds the whole call may take, every wait included (``None``: no limit).
             reconcile: for ``Safety.RECONCILE``, reads the server's state after an ambiguous
                 failure.
+            headers: extra headers of this call (checked by the caller), over the defaults.
         """
+        sent_headers = {**self._headers, **headers} if headers else self._headers
         with request_context(method=request.method, path=request.path, secrets=self._secrets):
-            return await self._call(request, read, safety, deadline, reconcile)
+            return await self._call(request, read, safety, deadline, reconcile, sent_headers)
 
     async def _call(
         self,
@@ -134,6 +152,7 @@ class Engine:
         safety: Safety,
         deadline: float | None,
         reconcile: Reconcile[T] | None,
+        headers: Mapping[str, str],
     ) -> T:
         started = self._clock()
 
@@ -151,9 +170,9 @@ class Engine:
                 )
                 raise RequestTimeoutError(msg)
             if self.limiter is not None:
-                await self._wait_for_limiter(self.limiter, left)
+                await self._wait_for_limiter(self.limiter, request, left)
             try:
-                return await self._attempt(request, read, attempt, remaining())
+                return await self._attempt(request, read, attempt, remaining(), headers)
             except (TransportError, APIError) as exc:
                 if self._closed():
                     msg = "this RealtimeKitSession was closed while the call was in flight"
@@ -192,17 +211,20 @@ class Engine:
                 raise OutcomeUnknownError(msg) from error
             if decision.verdict is Verdict.RAISE:
                 raise error
-            logger.info(
-                "retrying %s %s in %.2f s (attempt %d failed: %s)",
+            retry = RetryScheduled(
+                request.operation.value,
                 request.method,
                 request.path,
-                decision.delay,
                 attempt,
-                error,
+                str(error),
+                decision.delay,
             )
+            emit(self._hooks, retry)
             await self._sleep(decision.delay)
 
-    async def _wait_for_limiter(self, limiter: Limiter, timeout: float | None) -> None:
+    async def _wait_for_limiter(
+        self, limiter: Limiter, request: Request, timeout: float | None
+    ) -> None:
         """Take a token from the rate limiter, within what is left of the call's deadline."""
         # Nothing is sent while waiting, so a pause that cannot fit is refused at once rather
         # than slept out: the caller learns how long the budget is spent for.
@@ -215,6 +237,9 @@ class Engine:
         if pause > cap:
             msg = f"the rate limiter holds requests for {pause:.3g} s, longer than {room}"
             raise RateLimitedError(msg, retry_after=pause, status=429)
+        if pause > 0:
+            wait = RateLimitWait(request.operation.value, request.method, request.path, pause)
+            emit(self._hooks, wait)
         try:
             async with asyncio.timeout(timeout):
                 await limiter.acquire()
@@ -224,39 +249,50 @@ class Engine:
             raise RequestTimeoutError(msg) from None
 
     async def _attempt(
-        self, request: Request, read: Reader[T], attempt: int, timeout: float | None
+        self,
+        request: Request,
+        read: Reader[T],
+        attempt: int,
+        timeout: float | None,
+        headers: Mapping[str, str],
     ) -> T:
-        """Send *request* once and read the answer; every attempt is logged at DEBUG."""
+        """Send *request* once and read the answer; every attempt is an event (and a log line)."""
+        operation = request.operation.value
+        emit(self._hooks, RequestSent(operation, request.method, request.path, attempt))
         sent_at = self._clock()
-        status: int | str = "-"
-        headers: Mapping[str, str] = {}
+        status: int | None = None
+        answer_headers: Mapping[str, str] = {}
+        error: str | None = None
         try:
             # Scrubbed here already, so that the retry log line below never shows the token.
             with request_context(method=request.method, path=request.path, secrets=self._secrets):
                 response = await self._send(
                     request.method,
                     request.url(self._base_url),
-                    headers=self._headers,
+                    headers=headers,
                     body=request.body,
                     timeout=timeout,
                 )
-                status, headers = response.status, response.headers
+                status, answer_headers = response.status, response.headers
                 if self.limiter is not None:
                     self.limiter.observe(response.headers)
                 return read(request, response, dt.datetime.now(dt.UTC))
         except RealtimeKitError as exc:
-            status = status if isinstance(exc, APIError) else type(exc).__name__
+            error = type(exc).__name__
             raise
         finally:
-            logger.debug(
-                "%s %s -> %s attempt=%d elapsed=%.1fms cf-ray=%s",
+            answer = ResponseReceived(
+                operation,
                 request.method,
                 request.path,
-                status,
                 attempt,
-                (self._clock() - sent_at) * 1000,
-                headers.get("cf-ray", "-"),
+                status,
+                self._clock() - sent_at,
+                answer_headers.get("cf-ray"),
+                answer_headers,
+                error,
             )
+            emit(self._hooks, answer)
 
     async def _reconcile(
         self,
@@ -266,7 +302,8 @@ class Engine:
         remaining: float | None,
     ) -> T | None:
         """Read the server's state after an ambiguous write; ``None`` if the write did not land."""
-        logger.info("%s failed ambiguously (%s); checking the server's state", request.path, error)
+        operation = request.operation.value
+        emit(self._hooks, Reconciling(operation, request.method, request.path, str(error)))
         try:
             return await reconcile(remaining)
         except RealtimeKitError as exc:

@@ -22,6 +22,8 @@ from ._config import (
     UseDefault,
     check_api_token,
     check_base_url,
+    check_count,
+    check_headers,
     check_seconds,
     check_timeout,
 )
@@ -34,6 +36,7 @@ from ._errors import (
     SessionClosedError,
     WaitTimeoutError,
 )
+from ._events import Hook, PageFetched
 from ._lifecycle import ACTION_TARGETS, can_reach, check_statuses
 from ._models import (
     AudioConfig,
@@ -83,6 +86,18 @@ class RealtimeKitSession:
         rate_limiter: a shared request budget, e.g. ``RateLimiter.recordings()``.
         per_page: default page size of :meth:`list_recordings`.
         sleep: how to wait between attempts (tests pass a fake to never wait).
+        hooks: subscribers called with every :class:`RequestSent`, :class:`ResponseReceived`,
+            :class:`RetryScheduled`, :class:`Reconciling`, :class:`RateLimitWait` and
+            :class:`PageFetched` event (see :doc:`/howto/hooks`).
+        default_headers: extra headers of every API request, e.g. a tenant or trace header;
+            each call can add its own with ``headers=``. ``Authorization`` and the other
+            headers the session sets cannot be replaced.
+        trust_env: use proxies from ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and ``.netrc``
+            in the aiohttp session the SDK makes (a session you pass keeps its own setting).
+        connection_limit: connections the SDK's own aiohttp session keeps open at most.
+
+    Every call also takes ``timeout=`` (its own deadline in seconds, ``None`` for none) and
+    ``headers=`` (extra headers for that call only, over *default_headers*).
 
     The configuration is read-only once the session is made (:attr:`account_id`,
     :attr:`base_url`, :attr:`retry`, ...): make another session to change it.
@@ -108,6 +123,10 @@ class RealtimeKitSession:
         rate_limiter: Limiter | None = None,
         per_page: int = DEFAULT_PER_PAGE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        hooks: Iterable[Hook] = (),
+        default_headers: Mapping[str, str] | None = None,
+        trust_env: bool = True,
+        connection_limit: int = 100,
     ) -> None:
         check_api_token(api_token)
         self._account_id, self._app_id = account_id, app_id
@@ -116,13 +135,17 @@ class RealtimeKitSession:
         self._deadline = (
             retry.deadline if timeout is USE_DEFAULT else check_timeout("timeout", timeout)
         )
+        self._default_headers = check_headers("default_headers", default_headers)
+        self._per_page = proto.check_per_page(per_page)
+        self._closed = False
+        # Last, once every argument is checked: __del__ looks at the transport.
         self._transport = Transport(
             session,
             connect_timeout=check_timeout("connect_timeout", connect_timeout),
             read_timeout=check_timeout("read_timeout", read_timeout),
+            trust_env=bool(trust_env),
+            connection_limit=check_count("connection_limit", connection_limit),
         )
-        self._per_page = proto.check_per_page(per_page)
-        self._closed = False
         self._engine = Engine(
             self._transport.send,
             base_url=self._base_url,
@@ -130,6 +153,7 @@ class RealtimeKitSession:
             retry=retry,
             limiter=rate_limiter,
             secrets=(api_token,),
+            hooks=hooks,
             closed=lambda: self._closed,
             sleep=sleep,
         )
@@ -248,6 +272,7 @@ class RealtimeKitSession:
         per_page: int | None = None,
         resume: ResumeToken | str | None = None,
         prefetch: int = 2,
+        headers: Mapping[str, str] | None = None,
     ) -> RecordingPager:
         """All recordings matching the filters, as a :class:`RecordingPager` (not a coroutine).
 
@@ -266,11 +291,13 @@ class RealtimeKitSession:
                 an interrupted scan; its filters apply, so pass no others.
             prefetch: how many following pages to request while the current one is consumed
                 (``0`` fetches strictly one page at a time).
+            headers: extra headers of every page request.
 
         Arguments are checked here, before anything is sent. Iterate the pager with
         ``async for``; see :class:`RecordingPager`.
         """
         self._check_open()
+        check_headers("headers", headers)  # before anything is sent, like the filters
         filters = proto.ListFilters.build(
             meeting_id=meeting_id,
             status=status,
@@ -292,7 +319,9 @@ class RealtimeKitSession:
 
         async def fetch(page_no: int, size: int) -> RecordingPage:
             request = proto.list_request(self._prefix, filters, page_no, size)
-            return await self._call(request, proto.read_page, Safety.IDEMPOTENT)
+            page = await self._call(request, proto.read_page, Safety.IDEMPOTENT, headers=headers)
+            self._engine.emit(PageFetched(page_no, len(page.items), page.paging.total_count))
+            return page
 
         if prefetch < 0:
             msg = f"prefetch must be a number of pages >= 0, got {prefetch!r}"
@@ -316,6 +345,7 @@ class RealtimeKitSession:
         interactive_config: InteractiveConfig | Mapping[str, Any] | None = None,
         url: str | None = None,
         timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Start recording a meeting; returns the new recording (usually ``INVOKED``).
 
@@ -352,31 +382,52 @@ class RealtimeKitSession:
         }
         request = proto.start_request(self._prefix, meeting_id, options)
         if allow_multiple_recordings:
-            return await self._call(request, proto.read_recording, Safety.UNSAFE, timeout)
+            return await self._call(
+                request, proto.read_recording, Safety.UNSAFE, timeout, headers=headers
+            )
 
         async def reconcile(deadline: float | None) -> Recording | None:
             try:
-                return await self.get_active_recording(meeting_id, timeout=deadline)
+                return await self.get_active_recording(
+                    meeting_id, timeout=deadline, headers=headers
+                )
             except NoActiveRecordingError:
                 return None
 
         return await self._call(
-            request, proto.read_recording, Safety.RECONCILE, timeout, reconcile=reconcile
+            request,
+            proto.read_recording,
+            Safety.RECONCILE,
+            timeout,
+            reconcile=reconcile,
+            headers=headers,
         )
 
     async def get_active_recording(
-        self, meeting_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
+        self,
+        meeting_id: str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """The meeting's recording in progress; :class:`NoActiveRecordingError` if none."""
         request = proto.active_recording_request(self._prefix, meeting_id)
-        return await self._call(request, proto.read_recording, Safety.IDEMPOTENT, timeout)
+        return await self._call(
+            request, proto.read_recording, Safety.IDEMPOTENT, timeout, headers=headers
+        )
 
     async def get_recording(
-        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
+        self,
+        recording_id: str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """One recording, with its storage configuration and start/stop reasons."""
         request = proto.get_request(self._prefix, recording_id)
-        return await self._call(request, proto.read_recording, Safety.IDEMPOTENT, timeout)
+        return await self._call(
+            request, proto.read_recording, Safety.IDEMPOTENT, timeout, headers=headers
+        )
 
     async def update_recording(
         self,
@@ -384,6 +435,7 @@ class RealtimeKitSession:
         action: RecordingAction | str,
         *,
         timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Pause, resume or stop a recording.
 
@@ -395,30 +447,53 @@ class RealtimeKitSession:
         targets = ACTION_TARGETS[RecordingAction(action)]
 
         async def reconcile(deadline: float | None) -> Recording | None:
-            current = await self.get_recording(recording_id, timeout=deadline)
+            current = await self.get_recording(recording_id, timeout=deadline, headers=headers)
             return current if current.status in targets else None
 
         return await self._call(
-            request, proto.read_recording, Safety.RECONCILE, timeout, reconcile=reconcile
+            request,
+            proto.read_recording,
+            Safety.RECONCILE,
+            timeout,
+            reconcile=reconcile,
+            headers=headers,
         )
 
     async def pause_recording(
-        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
+        self,
+        recording_id: str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Pause a recording (``RECORDING`` → ``PAUSED``)."""
-        return await self.update_recording(recording_id, RecordingAction.PAUSE, timeout=timeout)
+        return await self.update_recording(
+            recording_id, RecordingAction.PAUSE, timeout=timeout, headers=headers
+        )
 
     async def resume_recording(
-        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
+        self,
+        recording_id: str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Resume a paused recording (``PAUSED`` → ``RECORDING``)."""
-        return await self.update_recording(recording_id, RecordingAction.RESUME, timeout=timeout)
+        return await self.update_recording(
+            recording_id, RecordingAction.RESUME, timeout=timeout, headers=headers
+        )
 
     async def stop_recording(
-        self, recording_id: str, *, timeout: float | UseDefault | None = USE_DEFAULT
+        self,
+        recording_id: str,
+        *,
+        timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Stop a recording; it moves on to ``UPLOADING`` and then ``UPLOADED``."""
-        return await self.update_recording(recording_id, RecordingAction.STOP, timeout=timeout)
+        return await self.update_recording(
+            recording_id, RecordingAction.STOP, timeout=timeout, headers=headers
+        )
 
     async def start_track_recording(
         self,
@@ -427,6 +502,7 @@ class RealtimeKitSession:
         layers: Mapping[str, TrackLayer | Mapping[str, Any]] | None = None,
         user_ids: Iterable[str] | None = None,
         timeout: float | UseDefault | None = USE_DEFAULT,
+        headers: Mapping[str, str] | None = None,
     ) -> Recording:
         """Record each participant's audio to its own file (a track recording).
 
@@ -440,7 +516,9 @@ class RealtimeKitSession:
         :class:`OutcomeUnknownError` is raised, since a second start would record twice.
         """
         request = proto.track_request(self._prefix, meeting_id, layers, user_ids)
-        return await self._call(request, proto.read_recording, Safety.UNSAFE, timeout)
+        return await self._call(
+            request, proto.read_recording, Safety.UNSAFE, timeout, headers=headers
+        )
 
     # --- batch helpers ---------------------------------------------------------------------------
 
@@ -572,10 +650,14 @@ class RealtimeKitSession:
         timeout: float | UseDefault | None = USE_DEFAULT,
         *,
         reconcile: Reconcile[T] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         self._check_open()
         deadline = self._deadline if timeout is USE_DEFAULT else check_timeout("timeout", timeout)
-        return await self._engine.call(request, read, safety, deadline, reconcile=reconcile)
+        extra = {**self._default_headers, **check_headers("headers", headers)}
+        return await self._engine.call(
+            request, read, safety, deadline, reconcile=reconcile, headers=extra
+        )
 
 
 def _wait_timeout(

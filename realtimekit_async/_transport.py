@@ -51,12 +51,14 @@ class Transport:
         connect_timeout: float | None,
         read_timeout: float | None,
         connection_limit: int = 100,
+        trust_env: bool = True,
     ) -> None:
         self._session = session
         self.owns_session = session is None
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._connection_limit = connection_limit
+        self._trust_env = trust_env
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -70,6 +72,8 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._connection_limit),
                 # Redirects could carry the Authorization header elsewhere; the API never sends one.
                 timeout=aiohttp.ClientTimeout(total=None),
+                # Proxies from HTTP(S)_PROXY/NO_PROXY, as users of requests and httpx expect.
+                trust_env=self._trust_env,
             )
         return self._session
 
