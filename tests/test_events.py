@@ -14,6 +14,7 @@ from realtimekit_async import (
     CallEvent,
     PageFetched,
     RateLimiter,
+    RateLimitWait,
     RealtimeKitSession,
     RequestSent,
     ResponseReceived,
@@ -56,16 +57,13 @@ async def test_rate_limit_waits_are_events(fake: FakeRealtimeKit) -> None:
     """A call that waits for the limiter says so, with the forecast pause."""
     recording = fake.add_recording(fake.add_meeting())
     events: list[CallEvent] = []
-
-    async def no_sleep(_: float) -> None:
-        pass
-
     limiter = RateLimiter(1, 0.2)
     async with session_for(fake, hooks=[events.append], rate_limiter=limiter) as rtk:
         await rtk.get_recording(recording)
         await rtk.get_recording(recording)
-    waits = [e for e in events if type(e).__name__ == "RateLimitWait"]
+    waits = [e for e in events if isinstance(e, RateLimitWait)]
     assert len(waits) == 1
+    assert 0 < waits[0].seconds <= 0.2
 
 
 def test_a_failing_hook_is_logged_and_skipped(caplog: pytest.LogCaptureFixture) -> None:
