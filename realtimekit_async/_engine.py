@@ -40,6 +40,7 @@ from ._events import (
 from ._protocol import Request, Response
 from ._ratelimit import Forecasting, Limiter
 from ._retry import Failure, RetryPolicy, Safety, Verdict, classify
+from ._tracing import NO_TRACING, Tracing
 
 __all__ = ["Engine", "Reader", "Reconcile", "Send"]
 
@@ -78,6 +79,7 @@ class Engine:
         limiter: the request budget to wait for before each attempt, if any.
         secrets: strings scrubbed from every error message (the token).
         hooks: subscribers to the events of every call (logging is always one of them).
+        tracing: opens a span per call (see :mod:`realtimekit_async.otel`).
         closed: tells whether the session was closed, to end calls in flight clearly.
         sleep: waits between attempts.
         clock: a monotonic clock in seconds.
@@ -94,6 +96,7 @@ class Engine:
         limiter: Limiter | None = None,
         secrets: tuple[str, ...] = (),
         hooks: Iterable[Hook] = (),
+        tracing: Tracing = NO_TRACING,
         closed: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -106,6 +109,7 @@ class Engine:
         self.limiter = limiter
         self._secrets = secrets
         self._hooks: tuple[Hook, ...] = (log_event, *hooks)
+        self._tracing = tracing
         self._closed = closed
         self._sleep = sleep
         self._clock = clock
@@ -141,9 +145,15 @@ class Engine:
                 failure.
             headers: extra headers of this call (checked by the caller), over the defaults.
         """
-        sent_headers = {**self._headers, **headers} if headers else self._headers
-        with request_context(method=request.method, path=request.path, secrets=self._secrets):
-            return await self._call(request, read, safety, deadline, reconcile, sent_headers)
+        sent = {**self._headers, **(headers or {})}
+        with (
+            request_context(method=request.method, path=request.path, secrets=self._secrets),
+            self._tracing.call(request.operation.value, request.method, request.path) as trace,
+        ):
+            # The trace context (traceparent) goes out with every attempt of the call.
+            trace.inject(sent)
+            hooks = (*self._hooks, trace.event)
+            return await self._call(request, read, safety, deadline, reconcile, sent, hooks)
 
     async def _call(
         self,
@@ -153,6 +163,7 @@ class Engine:
         deadline: float | None,
         reconcile: Reconcile[T] | None,
         headers: Mapping[str, str],
+        hooks: tuple[Hook, ...],
     ) -> T:
         started = self._clock()
 
@@ -170,9 +181,9 @@ class Engine:
                 )
                 raise RequestTimeoutError(msg)
             if self.limiter is not None:
-                await self._wait_for_limiter(self.limiter, request, left)
+                await self._wait_for_limiter(self.limiter, request, left, hooks)
             try:
-                return await self._attempt(request, read, attempt, remaining(), headers)
+                return await self._attempt(request, read, attempt, remaining(), headers, hooks)
             except (TransportError, APIError) as exc:
                 if self._closed():
                     msg = "this RealtimeKitSession was closed while the call was in flight"
@@ -192,7 +203,7 @@ class Engine:
             )
             if decision.verdict is Verdict.RECONCILE:
                 assert reconcile is not None, "RECONCILE operations pass a reconcile function"
-                settled = await self._reconcile(request, error, reconcile, remaining())
+                settled = await self._reconcile(request, error, reconcile, remaining(), hooks)
                 if settled is not None:
                     return settled
                 # The write did not happen: sending it again is as safe as a first attempt.
@@ -219,11 +230,15 @@ class Engine:
                 str(error),
                 decision.delay,
             )
-            emit(self._hooks, retry)
+            emit(hooks, retry)
             await self._sleep(decision.delay)
 
     async def _wait_for_limiter(
-        self, limiter: Limiter, request: Request, timeout: float | None
+        self,
+        limiter: Limiter,
+        request: Request,
+        timeout: float | None,
+        hooks: tuple[Hook, ...],
     ) -> None:
         """Take a token from the rate limiter, within what is left of the call's deadline."""
         # Nothing is sent while waiting, so a pause that cannot fit is refused at once rather
@@ -239,7 +254,7 @@ class Engine:
             raise RateLimitedError(msg, retry_after=pause, status=429)
         if pause > 0:
             wait = RateLimitWait(request.operation.value, request.method, request.path, pause)
-            emit(self._hooks, wait)
+            emit(hooks, wait)
         try:
             async with asyncio.timeout(timeout):
                 await limiter.acquire()
@@ -255,10 +270,11 @@ class Engine:
         attempt: int,
         timeout: float | None,
         headers: Mapping[str, str],
+        hooks: tuple[Hook, ...],
     ) -> T:
         """Send *request* once and read the answer; every attempt is an event (and a log line)."""
         operation = request.operation.value
-        emit(self._hooks, RequestSent(operation, request.method, request.path, attempt))
+        emit(hooks, RequestSent(operation, request.method, request.path, attempt))
         sent_at = self._clock()
         status: int | None = None
         answer_headers: Mapping[str, str] = {}
@@ -292,7 +308,7 @@ class Engine:
                 answer_headers,
                 error,
             )
-            emit(self._hooks, answer)
+            emit(hooks, answer)
 
     async def _reconcile(
         self,
@@ -300,10 +316,11 @@ class Engine:
         error: RealtimeKitError,
         reconcile: Reconcile[T],
         remaining: float | None,
+        hooks: tuple[Hook, ...],
     ) -> T | None:
         """Read the server's state after an ambiguous write; ``None`` if the write did not land."""
         operation = request.operation.value
-        emit(self._hooks, Reconciling(operation, request.method, request.path, str(error)))
+        emit(hooks, Reconciling(operation, request.method, request.path, str(error)))
         try:
             return await reconcile(remaining)
         except RealtimeKitError as exc:

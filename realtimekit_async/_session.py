@@ -55,6 +55,7 @@ from ._models import (
 from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter
 from ._retry import RetryPolicy, Safety
+from ._tracing import NO_TRACING, Tracing
 from ._transport import ClientSession, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "RealtimeKitSession"]
@@ -89,6 +90,7 @@ class RealtimeKitSession:
         hooks: subscribers called with every :class:`RequestSent`, :class:`ResponseReceived`,
             :class:`RetryScheduled`, :class:`Reconciling`, :class:`RateLimitWait` and
             :class:`PageFetched` event (see :doc:`/howto/hooks`).
+        tracing: a span per call, e.g. :class:`realtimekit_async.otel.OpenTelemetryTracing`.
         default_headers: extra headers of every API request, e.g. a tenant or trace header;
             each call can add its own with ``headers=``. ``Authorization`` and the other
             headers the session sets cannot be replaced.
@@ -124,6 +126,7 @@ class RealtimeKitSession:
         per_page: int = DEFAULT_PER_PAGE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         hooks: Iterable[Hook] = (),
+        tracing: Tracing | None = None,
         default_headers: Mapping[str, str] | None = None,
         trust_env: bool = True,
         connection_limit: int = 100,
@@ -154,6 +157,7 @@ class RealtimeKitSession:
             limiter=rate_limiter,
             secrets=(api_token,),
             hooks=hooks,
+            tracing=NO_TRACING if tracing is None else tracing,
             closed=lambda: self._closed,
             sleep=sleep,
         )
