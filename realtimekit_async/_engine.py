@@ -37,6 +37,7 @@ from ._events import (
     emit,
     log_event,
 )
+from ._pacing import RateLimitState, observed_state
 from ._protocol import Request, Response
 from ._ratelimit import Forecasting, Limiter
 from ._retry import Failure, RetryPolicy, Safety, Verdict, classify
@@ -110,6 +111,8 @@ class Engine:
         self._secrets = secrets
         self._hooks: tuple[Hook, ...] = (log_event, *hooks)
         self._tracing = tracing
+        #: The request budget as the server last announced it, if it did.
+        self.rate_limit: RateLimitState | None = None
         self._closed = closed
         self._sleep = sleep
         self._clock = clock
@@ -290,13 +293,16 @@ class Engine:
                     timeout=timeout,
                 )
                 status, answer_headers = response.status, response.headers
-                if self.limiter is not None:
-                    self.limiter.observe(response.headers)
                 return read(request, response, dt.datetime.now(dt.UTC))
         except RealtimeKitError as exc:
             error = type(exc).__name__
             raise
         finally:
+            # Every attempt that took from the budget gives its answer back, even a failure
+            # without headers: a pacer counts it as no longer in flight.
+            if self.limiter is not None:
+                self.limiter.observe(answer_headers)
+            self.rate_limit = observed_state(answer_headers, self.rate_limit)
             answer = ResponseReceived(
                 operation,
                 request.method,

@@ -52,6 +52,7 @@ from ._models import (
     TrackLayer,
     VideoConfig,
 )
+from ._pacing import RateLimitState, shared_pacer
 from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter
 from ._retry import RetryPolicy, Safety
@@ -84,7 +85,11 @@ class RealtimeKitSession:
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for each read from the socket.
         retry: when and how to try again; ``RetryPolicy.disabled()`` sends each request once.
-        rate_limiter: a shared request budget, e.g. ``RateLimiter.recordings()``.
+        rate_limiter: the request budget. Not given, the session paces itself by the budget
+            the server announces in ``Ratelimit`` headers, shared with every session of this
+            process that uses the same token (see :doc:`/howto/budget`); ``None`` switches
+            pacing off; a :class:`Limiter` of your own (e.g. ``RateLimiter.recordings()``)
+            replaces it.
         per_page: default page size of :meth:`list_recordings`.
         sleep: how to wait between attempts (tests pass a fake to never wait).
         hooks: subscribers called with every :class:`RequestSent`, :class:`ResponseReceived`,
@@ -122,7 +127,7 @@ class RealtimeKitSession:
         connect_timeout: float | None = 10.0,
         read_timeout: float | None = 60.0,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
-        rate_limiter: Limiter | None = None,
+        rate_limiter: Limiter | UseDefault | None = USE_DEFAULT,
         per_page: int = DEFAULT_PER_PAGE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         hooks: Iterable[Hook] = (),
@@ -154,7 +159,11 @@ class RealtimeKitSession:
             base_url=self._base_url,
             headers=proto.api_headers(api_token),
             retry=retry,
-            limiter=rate_limiter,
+            limiter=(
+                shared_pacer(api_token, self._base_url)
+                if rate_limiter is USE_DEFAULT
+                else rate_limiter
+            ),
             secrets=(api_token,),
             hooks=hooks,
             tracing=NO_TRACING if tracing is None else tracing,
@@ -193,6 +202,11 @@ class RealtimeKitSession:
     def rate_limiter(self) -> Limiter | None:
         """The request budget calls wait for, if any."""
         return self._engine.limiter
+
+    @property
+    def rate_limit(self) -> RateLimitState | None:
+        """The request budget as the server last announced it (``None`` until it does)."""
+        return self._engine.rate_limit
 
     @property
     def deadline(self) -> float | None:

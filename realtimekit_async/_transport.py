@@ -162,6 +162,7 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
             "cf-ray",
             "retry-after",
             "ratelimit",
+            "ratelimit-policy",
             "content-type",
             "content-length",
             "content-range",

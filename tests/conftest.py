@@ -39,6 +39,9 @@ def session_for(fake: FakeRealtimeKit, **overrides: object) -> RealtimeKitSessio
         "api_token": fake.api_token,
         "base_url": fake.base_url,
         "sleep": no_sleep,
+        # Pacing waits for real; the emulator announces no budget, and Retry-After faults
+        # would make the suite sleep. Tests of pacing turn it on.
+        "rate_limiter": None,
     } | overrides
     return RealtimeKitSession(**options)  # type: ignore[arg-type]
 
