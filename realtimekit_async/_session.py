@@ -30,6 +30,7 @@ from ._errors import (
     RealtimeKitError,
     RecordingFailedError,
     RequestTimeoutError,
+    ResponseParseError,
     SessionClosedError,
     TransportError,
 )
@@ -51,7 +52,7 @@ from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter
 from ._redaction import scrub
 from ._retry import Failure, RetryPolicy, Safety, Verdict
-from ._transport import ClientSession, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_SIZE, ClientSession, Transport
 from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "RealtimeKitSession"]
@@ -98,6 +99,9 @@ class RealtimeKitSession:
         retry: when and how to try again; ``RetryPolicy.disabled()`` sends each request once.
         rate_limiter: a shared request budget, e.g. ``RateLimiter.recordings()``.
         per_page: default page size of :meth:`list_recordings`.
+        max_response_size: the largest API response body to read, in bytes, as received and
+            once decompressed (default 32 MiB); a larger one raises
+            :class:`ResponseTooLargeError` as soon as the limit is passed.
         sleep: how to wait between attempts (tests pass a fake to never wait).
 
     Use it as an async context manager, or call :meth:`aclose` when done::
@@ -120,8 +124,12 @@ class RealtimeKitSession:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
         rate_limiter: Limiter | None = None,
         per_page: int = DEFAULT_PER_PAGE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        if type(max_response_size) is not int or max_response_size < 1:  # bool is no size
+            msg = f"max_response_size must be a positive number of bytes, got {max_response_size!r}"
+            raise ValueError(msg)
         if not api_token.strip():
             msg = "api_token must be a non-empty string (a Cloudflare API token)"
             raise ValueError(msg)
@@ -143,7 +151,10 @@ class RealtimeKitSession:
         # Storage hosts get no credentials: the presigned URL is the credential.
         self._storage_headers: Final = {"User-Agent": USER_AGENT}
         self._transport = Transport(
-            session, connect_timeout=connect_timeout, read_timeout=read_timeout
+            session,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_response_size=max_response_size,
         )
         self.retry = retry
         self.deadline = timeout if timeout is not None else retry.deadline
@@ -543,8 +554,8 @@ class RealtimeKitSession:
                 await self._wait_for_limiter(request, left)
             try:
                 return await self._attempt(request, read, attempt, remaining())
-            except (TransportError, APIError) as exc:
-                error: TransportError | APIError = exc
+            except (TransportError, APIError, ResponseParseError) as exc:
+                error: TransportError | APIError | ResponseParseError = exc
             failure, status, retry_after = classify(error)
             if retry_after is not None and self.rate_limiter is not None:
                 self.rate_limiter.hold_off(retry_after)
@@ -655,12 +666,21 @@ class RealtimeKitSession:
             raise OutcomeUnknownError(msg, method=request.method, path=request.path) from error
 
 
-def classify(error: TransportError | APIError) -> tuple[Failure, int | None, float | None]:
+def classify(
+    error: TransportError | APIError | ResponseParseError,
+) -> tuple[Failure, int | None, float | None]:
     """What a failed attempt means to the retry policy: failure kind, status, Retry-After."""
     if isinstance(error, ConnectError):
         return Failure.NOT_SENT, None, None
     if isinstance(error, TransportError):
         return Failure.AMBIGUOUS, None, None
+    if isinstance(error, ResponseParseError):
+        # JSON cut short inside a well-framed message is a truncated answer, like a reset: reads
+        # go again, writes are reconciled. Any other unusable body is an answer, and its status
+        # decides (a 2xx is never retried).
+        if error.incomplete:
+            return Failure.AMBIGUOUS, None, None
+        return Failure.STATUS, error.status, None
     # success:false on a 200 carries the real status in its error code.
     status = error.code if error.status < 400 and error.code else error.status
     return Failure.STATUS, status, getattr(error, "retry_after", None)

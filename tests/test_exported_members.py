@@ -52,6 +52,7 @@ ADDITIONS = {
     "RealtimeKitBucketConfig",
     "RecordingConfig",
     "RecordingFailedError",
+    "ResponseTooLargeError",
     "ResumeToken",
     "SessionClosedError",
     "SortOrder",
