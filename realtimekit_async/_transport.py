@@ -9,7 +9,7 @@ after that is :class:`RequestTimeoutError`; a reset or a cut-short body is a pla
 from __future__ import annotations
 
 import zlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Final, Protocol
 
 import aiohttp
@@ -37,6 +37,8 @@ DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
 # compressed body expands to while it expands. Brotli and zstd are not offered: gzip and deflate
 # are what Cloudflare sends to a client that accepts them.
 _ACCEPT_ENCODING: Final = "gzip, deflate"
+#: The most one decompression step produces: a bomb expands a piece at a time, not all at once.
+_PIECE: Final = 64 * 1024
 
 #: The aiohttp session type, for the session module's signature (it does not import aiohttp).
 ClientSession = aiohttp.ClientSession
@@ -189,13 +191,14 @@ async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     while chunk := await response.content.readany():
         received += len(chunk)
         if received > limit:
+            chunks.clear()  # the traceback keeps this frame: it must not keep the body too
             raise _too_large(f"is larger than {limit} bytes", limit)
-        if inflater is not None:
-            chunk = inflater.feed(chunk, limit - produced)
-        produced += len(chunk)
-        if produced > limit:
-            raise _too_large(f"decompresses to more than {limit} bytes", limit)
-        chunks.append(chunk)
+        for piece in (chunk,) if inflater is None else inflater.feed(chunk):
+            produced += len(piece)
+            if produced > limit:
+                chunks.clear()
+                raise _too_large(f"decompresses to more than {limit} bytes", limit)
+            chunks.append(piece)
     if inflater is not None and received:
         inflater.finish()
     return b"".join(chunks)
@@ -215,6 +218,8 @@ class _Decompressor(Protocol):
     def eof(self) -> bool: ...
     @property
     def unused_data(self) -> bytes: ...
+    @property
+    def unconsumed_tail(self) -> bytes: ...
     def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
 
 
@@ -240,9 +245,8 @@ class _Inflater:
         msg = f"the response body has a Content-Encoding we did not ask for: {encoding[:40]!r}"
         raise ResponseParseError(msg)
 
-    def feed(self, data: bytes, room: int) -> bytes:
-        """Decompress *data*, producing at most ``room + 1`` bytes (one more says "too much")."""
-        out = bytearray()
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decompress *data* in pieces of at most 64 KiB, so that a reader can stop early."""
         while data:
             if self._state is None or self._state.eof:
                 if self._wbits is None:
@@ -251,15 +255,16 @@ class _Inflater:
                     self._wbits = 15 if data[0] & 0x0F == 8 else -15
                 self._state = zlib.decompressobj(self._wbits)
             try:
-                out += self._state.decompress(data, room - len(out) + 1)
+                piece = self._state.decompress(data, _PIECE)
             except zlib.error as exc:
                 raise self._corrupt() from exc
-            if len(out) > room:
-                break
-            # Below the output cap all input is consumed; after the end of a gzip member, what
-            # follows is the next member (gzip allows several).
-            data = self._state.unused_data if self._state.eof else b""
-        return bytes(out)
+            if piece:
+                yield piece
+            # Input left over is either more of this stream (the piece was full) or, after the
+            # end of a gzip member, the next member (gzip allows several).
+            data = self._state.unconsumed_tail or (
+                self._state.unused_data if self._state.eof else b""
+            )
 
     def finish(self) -> None:
         """Check that the compressed stream ended, rather than the body stopping inside it."""

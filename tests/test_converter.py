@@ -206,7 +206,8 @@ def test_meetings_are_shared_between_recordings() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-01:00"]
+    "value",
+    ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-01:00"],
 )
 def test_timestamps_out_of_range_in_utc_are_value_errors(value: str) -> None:
     """A timestamp valid in its own zone but not in UTC is a ValueError, not an OverflowError."""

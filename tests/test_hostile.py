@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import subprocess
+import sys
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from realtimekit_async import (
     APIError,
+    RateLimiter,
+    RealtimeKitError,
     RealtimeKitSession,
     RecordingStatus,
     ResponseParseError,
@@ -20,6 +29,7 @@ from realtimekit_async import (
     RetryPolicy,
     TransportError,
 )
+from realtimekit_async import _protocol as proto
 
 from .conftest import no_sleep, sample
 
@@ -178,7 +188,10 @@ async def test_body_at_the_limit_is_read() -> None:
     async with serve(handler) as base_url, session(base_url, max_response_size=len(body)) as rtk:
         assert (await rtk.get_recording("r1")).id == "r1"
         assert (await rtk.get_recording("r2")).id == "r1"
-    async with serve(handler) as base_url, session(base_url, max_response_size=len(body) - 1) as rtk:
+    async with (
+        serve(handler) as base_url,
+        session(base_url, max_response_size=len(body) - 1) as rtk,
+    ):
         with pytest.raises(ResponseTooLargeError):
             await rtk.get_recording("r2")
 
@@ -194,7 +207,7 @@ async def test_body_at_the_limit_is_read() -> None:
     ],
 )
 async def test_compressed_answers_are_read(encoding: str, encode: Callable[[bytes], bytes]) -> None:
-    """gzip (several members too), zlib and raw deflate, and identity bodies decode."""
+    """Gzip (several members too), zlib and raw deflate, and identity bodies decode."""
     body = encode(success(recording("r1")))
     seen: list[str] = []
 
@@ -377,3 +390,109 @@ async def test_wrong_shape_is_not_retried() -> None:
             await rtk.get_recording("r1")
     assert not caught.value.incomplete
     assert calls == 1
+
+
+# --- any bytes, any headers: only our errors ----------------------------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["9999-12-31T23:59:59-23:59", "2026-01-01T00:00:00Z", "UPLOADED"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["success", "data", "paging", "id", "status", "total_count", "error"])
+            | st.text(max_size=8),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@st.composite
+def hostile_bodies(draw: st.DrawFn) -> bytes:
+    """Arbitrary bytes, JSON of any shape, near-miss recordings, deep nesting, cut documents."""
+    kind = draw(st.sampled_from(["bytes", "json", "recording", "page", "deep"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    if kind == "deep":
+        depth = draw(st.integers(500, 5000))
+        return b'{"success":true,"data":' + b"[" * depth + b"]" * draw(st.integers(0, depth))
+    if kind == "json":
+        value: Any = draw(_json_values)
+    else:
+        value = {"success": True, "data": recording("r1")}
+        if kind == "page":
+            value["data"] = [value["data"]]
+            value["paging"] = {"total_count": 1, "start_offset": 1, "end_offset": 1}
+        target = value["data"][0] if kind == "page" else value["data"]
+        target.update(draw(st.dictionaries(st.sampled_from(sorted(target)), _json_values)))
+    raw = json.dumps(value).encode()
+    return raw[: draw(st.integers(0, len(raw)))] if draw(st.booleans()) else raw
+
+
+_header_values = st.text(max_size=60) | st.sampled_from(
+    [
+        "Fri, 01 Jan 99999999999 00:00:00 GMT",
+        "Mon, 31 Dec 9999 23:59:59 -2359",
+        '"default";r=0;t=' + "9" * 5000,
+        "9" * 5000,
+        "1e999",
+        "nan",
+    ]
+)
+_headers = st.dictionaries(
+    st.sampled_from(["retry-after", "ratelimit", "content-type", "cf-ray", "location"]),
+    _header_values,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=hostile_bodies(),
+    status=st.sampled_from([200, 201, 204, 206, 301, 302, 304, 400, 404, 409, 429, 500, 503])
+    | st.integers(100, 599),
+    headers=_headers,
+    operation=st.sampled_from(["get", "active", "track", "list"]),
+)
+def test_any_answer_raises_only_our_errors(
+    body: bytes, status: int, headers: dict[str, str], operation: str
+) -> None:
+    """Whatever the status, headers and body, readers return a model or raise RealtimeKitError."""
+    prefix = proto.app_prefix("acc", "app")
+    now = dt.datetime(2026, 8, 14, tzinfo=dt.UTC)
+    response = proto.Response(status, headers, body)
+    request = {
+        "get": proto.get_request(prefix, "r1"),
+        "active": proto.active_recording_request(prefix, "m1"),
+        "track": proto.track_request(prefix, "m1", None, None),
+        "list": proto.list_request(prefix, proto.ListFilters(), 1, 10),
+    }[operation]
+    readers: list[Callable[[proto.Request, proto.Response, dt.datetime], object]] = [
+        proto.raise_for_error,
+        proto.read_page if operation == "list" else proto.read_recording,
+    ]
+    for read in readers:
+        try:
+            read(request, response, now)
+        except RealtimeKitError as exc:
+            str(exc), repr(exc)
+    seconds = proto.parse_retry_after(headers.get("retry-after"), now)
+    assert seconds is None or (math.isfinite(seconds) and seconds >= 0)
+    RateLimiter(10, 1.0).observe(headers)
+
+
+def test_hostile_bodies_cost_about_the_limit_in_memory() -> None:
+    """In a fresh process, a 1 GiB body and a gzip bomb raise the peak RSS by about the limit."""
+    probe = Path(__file__).with_name("rss_probe.py")
+    done = subprocess.run(  # noqa: S603 - our own script, run by this interpreter
+        [sys.executable, str(probe)], capture_output=True, text=True, check=True, timeout=300
+    )
+    figures = json.loads(done.stdout)
+    # Coarse on purpose: the figure itself (about limit + 0.3 MiB) is what the probe reports.
+    assert figures["growth"]["total"] < figures["limit"] + 32 * MiB

@@ -447,7 +447,10 @@ def _recording_body(**fields: object) -> dict[str, Any]:
     ("body", "text"),
     [
         (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
-        (b'{"success": true, "data": ' + b"[" * 1000 + b"]" * 1000 + b"}", "expected a JSON object"),
+        (
+            b'{"success": true, "data": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+            "expected a JSON object",
+        ),
         (_recording_body(invoked_time="9999-12-31T23:59:59-23:59"), "$.data.invoked_time"),
         (_recording_body(file_size=1e300), "$.data.file_size"),
         (_recording_body(file_size=-1e19), "$.data.file_size"),
@@ -493,7 +496,7 @@ def test_cut_short_json_is_marked_incomplete(body: bytes, incomplete: bool) -> N
 
 def test_json_decode_errors_cover_the_standard_library() -> None:
     """Without orjson, a deeply nested body is a RecursionError: it counts as undecodable too."""
-    from realtimekit_async import _json  # noqa: PLC0415
+    from realtimekit_async import _json
 
     with pytest.raises(_json.DecodeError):
         json.loads(b"[" * 100_000)
