@@ -1,4 +1,4 @@
-"""The only aiohttp client code: send one request, read the whole body, map every failure.
+"""The only aiohttp client code: send one request, read the whole body (bounded), map failures.
 
 Whether a failure happened *before* the request left matters to retries, so the mapping is
 precise: a refused or timed-out connect is :class:`ConnectError` (nothing was sent); a timeout
@@ -34,8 +34,8 @@ _JSON = "application/json"
 DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
 
 # API answers are decompressed here, not by aiohttp, so that the limit applies to what a
-# compressed body expands to while it expands. Brotli and zstd are not offered: gzip and deflate
-# are what Cloudflare sends to a client that accepts them.
+# compressed body expands to while it expands. Brotli and zstd are not offered, so a server that
+# follows Accept-Encoding (Cloudflare does) sends gzip, deflate or nothing.
 _ACCEPT_ENCODING: Final = "gzip, deflate"
 #: The most one decompression step produces: a bomb expands a piece at a time, not all at once.
 _PIECE: Final = 64 * 1024
@@ -224,7 +224,7 @@ class _Decompressor(Protocol):
 
 
 class _Inflater:
-    """Undoes a gzip or deflate Content-Encoding chunk by chunk, never beyond a given size."""
+    """Undoes a gzip or deflate Content-Encoding chunk by chunk, in pieces of bounded size."""
 
     def __init__(self, encoding: str) -> None:
         self._encoding = encoding
