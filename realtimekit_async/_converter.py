@@ -21,7 +21,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
@@ -111,12 +111,25 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise _wrong(value, "a boolean")
 
 
+#: Counts, sizes, offsets and durations fit in 64 bits; a larger number is a broken answer, and
+#: letting it through would only move the OverflowError into the arithmetic that uses it.
+MAX_INT: Final = 2**63 - 1
+
+
 def _structure_int(value: Any, _: type) -> int:
-    if type(value) is int:
+    if type(value) is int and -MAX_INT <= value <= MAX_INT:
         return value
-    if type(value) is float and value.is_integer():
+    if type(value) is float and value.is_integer() and -MAX_INT <= value <= MAX_INT:
         return int(value)
-    msg = f"expected an integer, got {value!r}"
+    # Neither repr: a 5,000-digit int trips the int-to-str digit limit (ValueError), and a deeply
+    # nested list recurses.
+    if type(value) is int:
+        shown = f"an integer of {value.bit_length()} bits"
+    elif type(value) is float:
+        shown = repr(value)
+    else:
+        shown = type(value).__name__
+    msg = f"expected an integer of at most 64 bits, got {shown}"
     raise TypeError(msg)
 
 

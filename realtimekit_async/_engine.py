@@ -22,6 +22,7 @@ from ._errors import (
     RateLimitedError,
     RealtimeKitError,
     RequestTimeoutError,
+    ResponseParseError,
     SessionClosedError,
     TransportError,
     request_context,
@@ -187,11 +188,11 @@ class Engine:
                 await self._wait_for_limiter(self.limiter, request, left, hooks)
             try:
                 return await self._attempt(request, read, attempt, remaining(), headers, hooks)
-            except (TransportError, APIError) as exc:
+            except (TransportError, APIError, ResponseParseError) as exc:
                 if self._closed():
                     msg = "this RealtimeKitSession was closed while the call was in flight"
                     raise SessionClosedError(msg) from exc
-                error: TransportError | APIError = exc
+                error: TransportError | APIError | ResponseParseError = exc
             failure, status, retry_after = classify(error)
             if retry_after is not None and self.limiter is not None:
                 self.limiter.hold_off(retry_after)

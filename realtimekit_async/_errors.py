@@ -17,6 +17,7 @@ The tree::
     │   └── RequestTimeoutError      the call's deadline or a socket timeout ran out
     ├── OutcomeUnknownError          a write may or may not have happened (cause attached)
     ├── ResponseParseError           the body is not the documented shape
+    │   └── ResponseTooLargeError    the body is larger than ``max_response_size``
     ├── DownloadError                a recording's file could not be downloaded
     ├── RecordingFailedError         a recording waited for ended ERRORED (or can no longer
     │                                reach the status waited for)
@@ -55,6 +56,7 @@ __all__ = [
     "RecordingFailedError",
     "RequestTimeoutError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "ServerError",
     "SessionClosedError",
     "TransportError",
@@ -198,6 +200,9 @@ class ResponseParseError(RealtimeKitError):
     Attributes:
         status: HTTP status of the response.
         field_path: where in the JSON the first problem was found (``$.data[3].status``).
+        incomplete: the body is JSON that ends too early, as when an answer is cut short inside
+            a well-framed HTTP message; reads are sent again when this happens, like after a
+            connection reset.
     """
 
     def __init__(
@@ -206,12 +211,38 @@ class ResponseParseError(RealtimeKitError):
         *,
         status: int | None = None,
         field_path: str | None = None,
+        incomplete: bool = False,
         method: str | None = None,
         path: str | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status = status
         self.field_path = field_path
+        self.incomplete = incomplete
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """The response body is larger than the session's ``max_response_size``.
+
+    Reading stops as soon as the limit is passed, counting both the bytes received and the
+    bytes they decompress to, so a huge or endless body (or a small "gzip bomb") costs no more
+    memory than the limit. The connection is closed, not reused.
+
+    Attributes:
+        limit: the limit in bytes that was passed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        status: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, method=method, path=path)
+        self.limit = limit
 
 
 class DownloadError(RealtimeKitError):

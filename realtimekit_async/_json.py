@@ -8,7 +8,8 @@ from typing import Any
 
 loads: Callable[[bytes], Any]
 dumps: Callable[[Any], bytes]
-#: Exceptions raised by :func:`loads` on malformed input.
+#: Exceptions raised by :func:`loads` on malformed input (the standard library recurses once per
+#: nesting level, so a deeply nested body is a RecursionError there; orjson stops at 1024 levels).
 DecodeError: tuple[type[Exception], ...]
 
 
@@ -19,6 +20,6 @@ def _stdlib_dumps(value: Any) -> bytes:
 try:
     import orjson
 except ImportError:  # pragma: no cover - exercised by the default-install benchmark run
-    loads, dumps, DecodeError = json.loads, _stdlib_dumps, (ValueError,)
+    loads, dumps, DecodeError = json.loads, _stdlib_dumps, (ValueError, RecursionError)
 else:
-    loads, dumps, DecodeError = orjson.loads, orjson.dumps, (ValueError,)
+    loads, dumps, DecodeError = orjson.loads, orjson.dumps, (ValueError, RecursionError)

@@ -346,7 +346,8 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
             from email.utils import parsedate_to_datetime  # noqa: PLC0415
 
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        # OverflowError: a year such as 99999999999 does not fit a datetime.
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
@@ -386,6 +387,54 @@ def _body_excerpt(body: bytes) -> str:
 _NOT_JSON: Final = object()
 
 
+def _redirect_target(location: str | None) -> str:
+    """Where a redirect points, as host and path only: a query string may hold a secret."""
+    if not location:
+        return "no Location"
+    try:
+        parts = urllib.parse.urlsplit(location.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return "an unparsable Location"
+    target = f"{parts.hostname or ''}{parts.path}" or "an empty Location"
+    return " ".join(target.split())[:200]
+
+
+def _redirect_error(request: Request, response: Response) -> APIError:
+    """A 3xx is never a success: the API does not redirect, so its body is not the answer."""
+    msg = (
+        f"the server answered with a redirect (HTTP {response.status}) to "
+        f"{_redirect_target(response.headers.get('location'))}, which the API never does; "
+        "check base_url"
+    )
+    return APIError(
+        msg,
+        status=response.status,
+        cf_ray=response.headers.get("cf-ray"),
+        method=request.method,
+        path=request.path,
+    )
+
+
+def _decode(body: bytes) -> tuple[Any, bool]:
+    """The decoded body (or ``_NOT_JSON``), and whether it is JSON that stops too early."""
+    try:
+        return _json.loads(body), False
+    except _json.DecodeError as exc:
+        return _NOT_JSON, _ends_early(body, exc)
+
+
+def _ends_early(body: bytes, exc: Exception) -> bool:
+    """Whether a body that failed to decode is JSON cut short rather than something else."""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError as bad:  # cut inside a multi-byte character, or not UTF-8 at all
+        return bad.end == len(body) and bad.reason == "unexpected end of data"
+    # Both decoders report a truncated document at its end (in characters); an HTML page, a
+    # stray byte or a too-deep nesting fails earlier.
+    position = getattr(exc, "pos", None)
+    return isinstance(position, int) and position >= len(text.rstrip())
+
+
 @attrs.frozen
 class Response:
     """What came back for one request, as the transport read it."""
@@ -397,18 +446,23 @@ class Response:
 
 def raise_for_error(request: Request, response: Response, now: dt.datetime) -> dict[str, Any]:
     """Decode the body and raise for any non-success; return the decoded JSON on success."""
-    try:
-        decoded: Any = _json.loads(response.body)
-    except _json.DecodeError:
-        decoded = _NOT_JSON
+    if 300 <= response.status < 400:
+        raise _redirect_error(request, response)
+    decoded, incomplete = _decode(response.body)
     payload = cast("dict[str, Any]", decoded) if isinstance(decoded, dict) else None
     if payload is not None and response.status < 400 and payload.get("success") is True:
         return payload
     if response.status < 400 and payload is None:
         what = "not JSON" if decoded is _NOT_JSON else "not a JSON object"
+        if incomplete:
+            what = "JSON that ends too early (cut short?)"
         msg = f"response body is {what}: {_body_excerpt(response.body)}"
         raise ResponseParseError(
-            msg, status=response.status, method=request.method, path=request.path
+            msg,
+            status=response.status,
+            incomplete=incomplete,
+            method=request.method,
+            path=request.path,
         )
     code, message = _error_details(payload)
     # success:false on a 200 carries the real status in error.code when it looks like one.

@@ -20,7 +20,12 @@ from typing import Protocol, runtime_checkable
 __all__ = ["Forecasting", "Limiter", "RateLimiter"]
 
 _TOLERANCE = 1e-9
-_RATELIMIT_HEADER = re.compile(r"\br\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+)")
+# ASCII digits only, and few of them: int() of a 5,000-digit value raises ValueError, and no
+# budget or reset time needs more than 9 digits (t=999999999 is 31 years). Longer values do not
+# match and are ignored like any other malformed header.
+_RATELIMIT_HEADER = re.compile(
+    r"\br\s*=\s*([0-9]{1,9})\s*;\s*t\s*=\s*([0-9]{1,9})(?![0-9])", re.ASCII
+)
 
 
 @runtime_checkable

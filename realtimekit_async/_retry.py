@@ -24,7 +24,13 @@ from typing import Any, Final
 import attrs
 
 from ._config import check_seconds, check_timeout
-from ._errors import APIError, ConnectError, RateLimitedError, TransportError
+from ._errors import (
+    APIError,
+    ConnectError,
+    RateLimitedError,
+    ResponseParseError,
+    TransportError,
+)
 
 __all__ = ["Decision", "Failure", "RetryPolicy", "Safety", "Verdict", "classify"]
 
@@ -167,12 +173,21 @@ class RetryPolicy:
         return Decision(Verdict.RETRY, delay)
 
 
-def classify(error: TransportError | APIError) -> tuple[Failure, int | None, float | None]:
+def classify(
+    error: TransportError | APIError | ResponseParseError,
+) -> tuple[Failure, int | None, float | None]:
     """What a failed attempt means to the policy: the failure kind, status and Retry-After."""
     if isinstance(error, ConnectError):
         return Failure.NOT_SENT, None, None
     if isinstance(error, TransportError):
         return Failure.AMBIGUOUS, None, None
+    if isinstance(error, ResponseParseError):
+        # JSON cut short inside a well-framed message is a truncated answer, like a reset: reads
+        # go again, writes are reconciled. Any other unusable body is an answer, and its status
+        # decides (a 2xx is never retried).
+        if error.incomplete:
+            return Failure.AMBIGUOUS, None, None
+        return Failure.STATUS, error.status, None
     # success:false on a 200 carries the real status in its error code.
     status = error.code if error.status < 400 and error.code else error.status
     retry_after = error.retry_after if isinstance(error, RateLimitedError) else None

@@ -57,7 +57,7 @@ from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter
 from ._retry import RetryPolicy, Safety
 from ._tracing import NO_TRACING, Tracing
-from ._transport import ClientSession, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_SIZE, ClientSession, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "RealtimeKitSession"]
 
@@ -91,6 +91,9 @@ class RealtimeKitSession:
             pacing off; a :class:`Limiter` of your own (e.g. ``RateLimiter.recordings()``)
             replaces it.
         per_page: default page size of :meth:`list_recordings`.
+        max_response_size: the largest API response body to read, in bytes, as received and
+            once decompressed (default 32 MiB); a larger one raises
+            :class:`ResponseTooLargeError` as soon as the limit is passed.
         sleep: how to wait between attempts (tests pass a fake to never wait).
         hooks: subscribers called with every :class:`RequestSent`, :class:`ResponseReceived`,
             :class:`RetryScheduled`, :class:`Reconciling`, :class:`RateLimitWait` and
@@ -129,6 +132,7 @@ class RealtimeKitSession:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
         rate_limiter: Limiter | UseDefault | None = USE_DEFAULT,
         per_page: int = DEFAULT_PER_PAGE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         hooks: Iterable[Hook] = (),
         tracing: Tracing | None = None,
@@ -153,6 +157,7 @@ class RealtimeKitSession:
             read_timeout=check_timeout("read_timeout", read_timeout),
             trust_env=bool(trust_env),
             connection_limit=check_count("connection_limit", connection_limit),
+            max_response_size=check_count("max_response_size", max_response_size),
         )
         self._engine = Engine(
             self._transport.send,

@@ -22,7 +22,11 @@ def parse_datetime(value: Any, _: type = dt.datetime) -> dt.datetime:
         return parsed
     if zone is None:
         return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is a valid string but no UTC datetime
+        msg = f"timestamp {value[:40]!r} is out of range in UTC"
+        raise ValueError(msg) from None
 
 
 def format_datetime(value: dt.datetime) -> str:

@@ -1,4 +1,4 @@
-"""The only aiohttp client code: send one request, read the whole body, map every failure.
+"""The only aiohttp client code: send one request, read the whole body (bounded), map failures.
 
 Whether a failure happened *before* the request left matters to retries, so the mapping is
 precise: a refused or timed-out connect is :class:`ConnectError` (nothing was sent); a timeout
@@ -8,18 +8,37 @@ after that is :class:`RequestTimeoutError`; a reset or a cut-short body is a pla
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Final, Protocol
 
 import aiohttp
 import yarl
 from aiohttp.abc import AbstractStreamWriter
 
-from ._errors import ConnectError, RequestTimeoutError, TransportError
+from ._errors import (
+    ConnectError,
+    RequestTimeoutError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    TransportError,
+)
 from ._protocol import Response
 
-__all__ = ["ClientSession", "Transport"]
+__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "ClientSession", "Transport"]
 
 _JSON = "application/json"
+
+#: The largest API response body read, in bytes, both as received and once decompressed. A
+#: page of 100 recordings is about 150 KiB; the limit leaves room for far larger pages.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+
+# API answers are decompressed here, not by aiohttp, so that the limit applies to what a
+# compressed body expands to while it expands. Brotli and zstd are not offered, so a server that
+# follows Accept-Encoding (Cloudflare does) sends gzip, deflate or nothing.
+_ACCEPT_ENCODING: Final = "gzip, deflate"
+#: The most one decompression step produces: a bomb expands a piece at a time, not all at once.
+_PIECE: Final = 64 * 1024
 
 #: The aiohttp session type, for the session module's signature (it does not import aiohttp).
 ClientSession = aiohttp.ClientSession
@@ -52,6 +71,7 @@ class Transport:
         read_timeout: float | None,
         connection_limit: int = 100,
         trust_env: bool = True,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._session = session
         self.owns_session = session is None
@@ -59,6 +79,7 @@ class Transport:
         self._read_timeout = read_timeout
         self._connection_limit = connection_limit
         self._trust_env = trust_env
+        self.max_response_size = max_response_size
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -107,20 +128,38 @@ class Transport:
         timeout: float | None = None,
         read_timeout: float | None = None,
     ) -> Response:
-        """Send one request and read its whole body; *url* must be fully encoded."""
+        """Send one request and read its whole body; *url* must be fully encoded.
+
+        The body is read up to :attr:`max_response_size` bytes, received and decompressed;
+        past that, reading stops, the connection is closed and :class:`ResponseTooLargeError`
+        is raised.
+        """
         try:
             async with self.session.request(
                 method,
                 yarl.URL(url, encoded=True),
-                headers=headers,
+                headers={**headers, "Accept-Encoding": _ACCEPT_ENCODING},
                 data=None if body is None else _OneShotBody(body, content_type=_JSON),
                 timeout=self._timeout(timeout, read_timeout),
                 allow_redirects=False,
+                auto_decompress=False,
             ) as response:
-                data = await response.read()
+                try:
+                    data = await _read_bounded(response, self.max_response_size)
+                except (ResponseParseError, TransportError) as exc:
+                    # The rest of the body is unread: close rather than return the connection.
+                    response.close()
+                    if isinstance(exc, ResponseParseError):
+                        exc.status = response.status
+                    raise
                 return Response(response.status, _lower_headers(response.headers), data)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise map_exception(exc, method, url) from exc
+        except (AssertionError, RuntimeError, AttributeError) as exc:
+            # aiohttp trips over its own state when the session is closed under a request.
+            if not self._closed_under_us():
+                raise
+            raise _closed_error(method, url) from exc
 
     async def stream(
         self,
@@ -148,10 +187,109 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise map_exception(exc, "GET", url) from exc
 
+    def _closed_under_us(self) -> bool:
+        return self._session is not None and self._session.closed
+
     async def close(self) -> None:
         """Close the aiohttp session if (and only if) this transport created it."""
         if self.owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, decompressed, or ResponseTooLargeError once it passes *limit* bytes."""
+    length = response.content_length
+    if length is not None and length > limit:
+        raise _too_large(f"states a Content-Length of {length} bytes", limit)
+    inflater = _Inflater.for_encoding(response.headers.get("Content-Encoding"))
+    chunks: list[bytes] = []
+    received = produced = 0
+    while chunk := await response.content.readany():
+        received += len(chunk)
+        if received > limit:
+            chunks.clear()  # the traceback keeps this frame: it must not keep the body too
+            raise _too_large(f"is larger than {limit} bytes", limit)
+        for piece in (chunk,) if inflater is None else inflater.feed(chunk):
+            produced += len(piece)
+            if produced > limit:
+                chunks.clear()
+                raise _too_large(f"decompresses to more than {limit} bytes", limit)
+            chunks.append(piece)
+    if inflater is not None and received:
+        inflater.finish()
+    return b"".join(chunks)
+
+
+def _too_large(what: str, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the response body {what}; the session's max_response_size is {limit} bytes",
+        limit=limit,
+    )
+
+
+class _Decompressor(Protocol):
+    """What :func:`zlib.decompressobj` returns (its class is private to zlib)."""
+
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+    def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
+
+
+class _Inflater:
+    """Undoes a gzip or deflate Content-Encoding chunk by chunk, in pieces of bounded size."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._wbits: int | None = 31 if encoding == "gzip" else None  # deflate: see feed()
+        self._state: _Decompressor | None = None
+
+    @classmethod
+    def for_encoding(cls, header: str | None) -> _Inflater | None:
+        """An inflater for the ``Content-Encoding`` *header*, or ``None`` for an identity body."""
+        encoding = (header or "identity").strip().lower()
+        if encoding in {"identity", ""}:
+            return None
+        if encoding in {"gzip", "x-gzip"}:
+            return cls("gzip")
+        if encoding == "deflate":
+            return cls("deflate")
+        # We offered only gzip and deflate: anything else is a body we cannot read.
+        msg = f"the response body has a Content-Encoding we did not ask for: {encoding[:40]!r}"
+        raise ResponseParseError(msg)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decompress *data* in pieces of at most 64 KiB, so that a reader can stop early."""
+        while data:
+            if self._state is None or self._state.eof:
+                if self._wbits is None:
+                    # "deflate" should be zlib-wrapped (RFC 9110), but some servers send raw
+                    # deflate: a zlib stream's first byte names method 8 in its low bits.
+                    self._wbits = 15 if data[0] & 0x0F == 8 else -15
+                self._state = zlib.decompressobj(self._wbits)
+            try:
+                piece = self._state.decompress(data, _PIECE)
+            except zlib.error as exc:
+                raise self._corrupt() from exc
+            if piece:
+                yield piece
+            # Input left over is either more of this stream (the piece was full) or, after the
+            # end of a gzip member, the next member (gzip allows several).
+            data = self._state.unconsumed_tail or (
+                self._state.unused_data if self._state.eof else b""
+            )
+
+    def finish(self) -> None:
+        """Check that the compressed stream ended, rather than the body stopping inside it."""
+        if self._state is None or not self._state.eof:
+            raise self._corrupt()
+
+    def _corrupt(self) -> TransportError:
+        # Like a body cut short by the connection: the answer did not arrive whole.
+        return TransportError(f"the response body is not complete {self._encoding} data")
 
 
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -166,6 +304,7 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
             "content-type",
             "content-length",
             "content-range",
+            "location",
         )
         if (value := headers.get(name)) is not None
     }
@@ -186,3 +325,9 @@ def map_exception(exc: Exception, method: str, url: str) -> TransportError:
     if isinstance(exc, aiohttp.ClientPayloadError):
         return TransportError(f"the response body was cut short: {exc}", **where)
     return TransportError(f"{type(exc).__name__}: {exc}", **where)
+
+
+def _closed_error(method: str, url: str) -> TransportError:
+    path = yarl.URL(url, encoded=True).raw_path
+    msg = "the aiohttp session was closed while the request was under way"
+    return TransportError(msg, method=method, path=path)

@@ -1,5 +1,6 @@
 # pyright: reportPrivateUsage=false
 import datetime as dt
+import re
 from typing import Any, cast
 
 import pytest
@@ -10,6 +11,7 @@ from realtimekit_async import (
     Caller,
     CallerType,
     Meeting,
+    Paging,
     Recording,
     RecordingStatus,
     StopReasonKind,
@@ -201,3 +203,41 @@ def test_meetings_are_shared_between_recordings() -> None:
         converter.structure(broken, Recording)
     with pytest.raises(Exception):  # noqa: B017, PT011
         converter.structure(dict(page[0], meeting=["not", "an", "object"]), Recording)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-01:00"],
+)
+def test_timestamps_out_of_range_in_utc_are_value_errors(value: str) -> None:
+    """A timestamp valid in its own zone but not in UTC is a ValueError, not an OverflowError."""
+    with pytest.raises(ValueError, match="out of range in UTC"):
+        parse_datetime(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**400, "an integer of 1329 bits"),
+        (2**63, "an integer of 64 bits"),
+        (-(2**63), "an integer of 64 bits"),
+        (1e300, "1e+300"),
+        (float("inf"), "inf"),
+        (float("nan"), "nan"),
+        ("12", "str"),
+        ([[1]], "list"),
+    ],
+)
+def test_integers_beyond_64_bits_are_rejected(value: object, shown: str) -> None:
+    """Counts and sizes hold 64 bits: larger or absurd numbers are a TypeError naming the size."""
+    with pytest.raises(TypeError, match=re.escape(f"at most 64 bits, got {shown}")):
+        converter.structure({"total_count": value, "start_offset": 1, "end_offset": 1}, Paging)
+    assert converter.structure(
+        {"total_count": 2**63 - 1, "start_offset": -(2**63) + 1, "end_offset": 1e18}, Paging
+    ) == Paging(2**63 - 1, -(2**63) + 1, 10**18)
+
+
+def test_integers_past_the_digit_limit_are_rejected() -> None:
+    """A 5,000-digit integer (past the int-to-str limit) is described by size, not printed."""
+    with pytest.raises(TypeError, match="got an integer of 16610 bits"):
+        converter.structure({"total_count": 10**5000, "start_offset": 1, "end_offset": 1}, Paging)

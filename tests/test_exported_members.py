@@ -64,6 +64,7 @@ ADDITIONS = {
     "RealtimeKitBucketConfig",
     "RecordingConfig",
     "RecordingFailedError",
+    "ResponseTooLargeError",
     "ResumeToken",
     "SessionClosedError",
     "SortOrder",

@@ -432,3 +432,103 @@ def test_any_response_raises_only_our_errors(
             proto.read_recording(proto.track_request(PREFIX, "m", None, None), response, NOW)
     except RealtimeKitError as exc:
         assert str(exc)
+
+
+# --- hostile answers ---------------------------------------------------------------------------
+
+
+def _recording_body(**fields: object) -> dict[str, Any]:
+    item: dict[str, Any] = dict(sample("list-recordings-page.json")["data"][0])
+    item.update(fields)
+    return {"success": True, "data": item}
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
+        (
+            b'{"success": true, "data": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+            "expected a JSON object",
+        ),
+        (_recording_body(invoked_time="9999-12-31T23:59:59-23:59"), "$.data.invoked_time"),
+        (_recording_body(file_size=1e300), "$.data.file_size"),
+        (_recording_body(file_size=-1e19), "$.data.file_size"),
+        (_recording_body(recording_duration=float("inf")), "not JSON"),  # Infinity is not JSON
+        (_recording_body(file_size=int("9" * 400)), "not JSON"),  # beyond what orjson reads
+    ],
+)
+def test_hostile_recording_bodies_are_parse_errors(body: object, text: str) -> None:
+    """Deep nesting, out-of-range dates and huge numbers raise ResponseParseError only."""
+    request = proto.get_request(PREFIX, "r")
+    with pytest.raises(ResponseParseError) as caught:
+        proto.read_recording(request, respond(body), NOW)
+    assert text in str(caught.value)
+    assert not caught.value.incomplete
+
+
+def test_hostile_paging_numbers_are_parse_errors() -> None:
+    """A 400-digit or absurd total_count raises ResponseParseError, not OverflowError."""
+    request = proto.list_request(PREFIX, proto.ListFilters(), 1, 10)
+    for total in (b"1" * 400, b"1e300", b"-0.5"):
+        raw = b'{"success":true,"data":[],"paging":{"total_count":%b,"start_offset":0,"end_offset":0}}'
+        with pytest.raises(ResponseParseError):
+            proto.read_page(request, respond(raw % total), NOW)
+
+
+@pytest.mark.parametrize(
+    ("body", "incomplete"),
+    [
+        (b'{"success": true, "data": {"id": "r', True),
+        ('{"success": true, "data": {"title": "Café'.encode()[:-1], True),  # inside a character
+        (b"", True),
+        (b'{"success": true}}', False),
+        (b"\xff\xfe{}", False),
+        (b"<html>gateway</html>", False),
+    ],
+)
+def test_cut_short_json_is_marked_incomplete(body: bytes, incomplete: bool) -> None:
+    """A 200 whose JSON ends early is marked incomplete (retryable); other garbage is not."""
+    with pytest.raises(ResponseParseError) as caught:
+        proto.raise_for_error(proto.get_request(PREFIX, "r"), respond(body), NOW)
+    assert caught.value.incomplete is incomplete
+
+
+def test_json_decode_errors_cover_the_standard_library() -> None:
+    """Without orjson, a deeply nested body is a RecursionError: it counts as undecodable too."""
+    from realtimekit_async import _json
+
+    with pytest.raises(_json.DecodeError):
+        json.loads(b"[" * 100_000)
+
+
+def test_redirect_status_is_an_api_error() -> None:
+    """A 3xx with a success body is an APIError naming the target without its query."""
+    response = respond(
+        _recording_body(), 302, {"location": "https://h.example/a/b?sig=SECRET", "cf-ray": "r"}
+    )
+    with pytest.raises(APIError) as caught:
+        proto.read_recording(proto.get_request(PREFIX, "r"), response, NOW)
+    assert type(caught.value) is APIError
+    assert caught.value.status == 302
+    assert caught.value.cf_ray == "r"
+    assert "to h.example/a/b," in str(caught.value)
+    assert "SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Fri, 01 Jan 99999999999 00:00:00 GMT",
+        "Mon, 31 Dec 9999 23:59:59 -2359",
+        "9" * 5000,
+        "1e999",
+        "-inf",
+        "nan",
+        "\x00",
+    ],
+)
+def test_absurd_retry_after_is_ignored_or_clamped(value: str) -> None:
+    """Retry-After values that do not fit a datetime or a float never raise."""
+    seconds = proto.parse_retry_after(value, NOW)
+    assert seconds is None or seconds >= 0

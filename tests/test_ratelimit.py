@@ -69,3 +69,23 @@ def test_presets_validation_and_protocol() -> None:
     assert isinstance(RateLimiter.recordings(), Limiter)
     with pytest.raises(ValueError, match="requests >= 1"):
         RateLimiter(0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"default";r=0;t=' + "9" * 5000,
+        '"default";r=' + "0" * 5000 + ";t=5",
+        '"default";r=0;t=\u0665',  # an Arabic-Indic five: a digit to Python, not to HTTP
+        '"default";r=0;t=1234567890',
+        "r=0;t=-5",
+        "\x00\udcff",
+    ],
+)
+async def test_absurd_ratelimit_values_are_ignored(value: str) -> None:
+    """A Ratelimit header with huge, non-ASCII or odd numbers is ignored, never raised."""
+    clock = FakeClock()
+    limiter = RateLimiter(1000, 50.0, clock=clock, sleep=clock.sleep)
+    limiter.observe({"ratelimit": value})
+    await limiter.acquire()
+    assert clock.slept == []

@@ -866,4 +866,5 @@ def test_configuration_is_read_only() -> None:
     for name in ("account_id", "app_id", "base_url", "retry", "rate_limiter", "deadline"):
         with pytest.raises(AttributeError):
             setattr(rtk, name, None)
-    assert (rtk.retry, rtk.rate_limiter) == (RetryPolicy(), None)
+    assert rtk.retry == RetryPolicy()
+    assert repr(rtk.rate_limiter).startswith("Pacer(")
