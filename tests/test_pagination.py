@@ -230,3 +230,34 @@ async def test_token_taken_inside_pages_continues_with_the_next_page() -> None:
     rest = await collect(RecordingPager(server.fetch, per_page=10, resume=token))
     assert rest == [str(n) for n in range(10, 30)]
     assert [n for n, _ in server.calls] == [1, 2, 3, 2, 3]
+
+
+async def test_one_iterator_per_pager() -> None:
+    """A second async for, or pages() after iterating, raises instead of sharing the scan."""
+    server = Server(30, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10)
+    await pager.aclose()  # closing before iterating does not use up the iterator
+    async for _ in pager:
+        break
+    with pytest.raises(RuntimeError, match="already being iterated"):
+        aiter(pager)
+    with pytest.raises(RuntimeError, match=r"list_recordings\(resume=pager.resume_token\)"):
+        pager.pages()
+    await pager.aclose()
+    rest = await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token))
+    assert rest == [str(n) for n in range(1, 30)]
+
+
+async def test_token_after_a_whole_page_starts_with_the_next() -> None:
+    """Once every record of a page is yielded, the token points at the next page."""
+    server = Server(30, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10, prefetch=0)
+    async for recording in pager:
+        if recording.id == "9":
+            break
+    assert pager.total_count == 30
+    assert pager.resume_token.page_no == 2
+    assert await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token)) == [
+        str(n) for n in range(10, 30)
+    ]
+    assert [n for n, _ in server.calls] == [1, 2, 3]
