@@ -19,7 +19,7 @@ import base64
 import binascii
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeGuard, cast
 
 import attrs
 
@@ -283,7 +283,7 @@ class ResumeToken:
     @classmethod
     def loads(cls, text: str) -> ResumeToken:
         """Read a token written by :meth:`dumps`; ``ValueError`` if it is not one."""
-        if not isinstance(text, str):
+        if not isinstance(cast("object", text), str):  # the session passes any non-token here
             msg = f"a resume token is a str, got {type(text).__name__}"
             raise TypeError(msg)
         if len(text) > MAX_TOKEN_CHARS:
@@ -299,34 +299,36 @@ class ResumeToken:
         return token
 
 
-def _is_int(value: object, low: int) -> bool:
+def _is_int(value: object, low: int) -> TypeGuard[int]:
     # bool is an int to Python but not a count; 2**63 keeps page numbers sendable.
     return type(value) is int and low <= value < 2**63
 
 
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(type(v) is str for v in value)  # pyright: ignore[reportUnknownVariableType]
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return type(value) is list and all(type(v) is str for v in cast("list[object]", value))
 
 
-def _token_from(data: Any) -> ResumeToken | None:
+def _token_from(data: object) -> ResumeToken | None:
     """The token *data* describes, or ``None`` if it is not exactly one (checked field by field)."""
-    if type(data) is not dict or data.get("v") != 1:
+    if type(data) is not dict:
         return None
-    query, per_page, page_no, seen, done = (data.get(k) for k in ("q", "n", "p", "s", "d"))
-    if not (
-        isinstance(query, list)
-        and all(_strings(pair) and len(pair) == 2 for pair in query)  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
-        and _is_int(per_page, 1)
-        and _is_int(page_no, 0)
-        and _strings(seen)
-        and type(done) is bool
-        and (page_no >= 1 or done)
+    fields = cast("dict[str, object]", data)
+    query, per_page, page_no, seen, done = (fields.get(k) for k in ("q", "n", "p", "s", "d"))
+    if (
+        fields.get("v") != 1
+        or type(query) is not list
+        or not _is_int(per_page, 1)
+        or not _is_int(page_no, 0)
+        or not _strings(seen)
+        or type(done) is not bool
+        or not (page_no >= 1 or done)
     ):
         return None
+    pairs: list[tuple[str, str]] = []
+    for pair in cast("list[object]", query):
+        if not _strings(pair) or len(pair) != 2:
+            return None
+        pairs.append((pair[0], pair[1]))
     return ResumeToken(
-        query=tuple((k, v) for k, v in query),  # pyright: ignore[reportUnknownVariableType]
-        per_page=per_page,
-        page_no=page_no,
-        seen=tuple(seen),
-        done=done,
+        query=tuple(pairs), per_page=per_page, page_no=page_no, seen=tuple(seen), done=done
     )

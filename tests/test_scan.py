@@ -202,9 +202,9 @@ def test_token_resumes_anywhere_without_gaps(size: tuple[int, int, int], stop: i
     state = ScanState(per_page=per_page, query=(("status", "UPLOADED"),))
     got: list[str] = []
     token = None
-    while state.page_no is not None and token is None:
+    while (page_no := state.page_no) is not None and token is None:
         before = state
-        state, fresh = step(before, before.page_no, listing.page(before.page_no, per_page))
+        state, fresh = step(before, page_no, listing.page(page_no, per_page))
         if len(got) + len(fresh) > stop:
             # Stopped inside this page: the token is the state before it plus what was handed out.
             part = fresh[: stop - len(got)]
