@@ -77,10 +77,6 @@ class _Chunk:
     index: frozenset[str]
 
 
-def _chunk(ids: tuple[str, ...]) -> _Chunk:
-    return _Chunk(ids, frozenset(ids))
-
-
 @attrs.frozen
 class SeenIds:
     """An immutable memory of the last *limit* ids a scan yielded, oldest first.
@@ -119,14 +115,14 @@ class SeenIds:
         new = tuple(ids)
         if not new:
             return self
-        chunks = self.chunks
+        chunks, size = self.chunks, self.size + len(new)
         # Small limits get small chunks, so the bound "limit plus one chunk" stays meaningful.
         chunk_size = max(1, min(_CHUNK, self.limit // 8))
         if chunks and len(chunks[-1].ids) < chunk_size:
-            new = chunks[-1].ids + new
-            chunks = chunks[:-1]
-        chunks = (*chunks, _chunk(new))
-        size = sum(len(c.ids) for c in chunks)
+            *chunks, last = chunks
+            chunks = (*chunks, _Chunk(last.ids + new, last.index.union(new)))
+        else:
+            chunks = (*chunks, _Chunk(new, frozenset(new)))
         while size - len(chunks[0].ids) >= self.limit:
             size -= len(chunks[0].ids)
             chunks = chunks[1:]
