@@ -83,7 +83,7 @@ class RecordingPager:
     def resume_token(self) -> ResumeToken:
         """A token to continue this scan later from the first recording not yet yielded."""
         if self._before is not None and self._handed < len(self._page):
-            return self._before.having_yielded(self._page[: self._handed]).token()
+            return self._before.token(self._page[: self._handed])
         return self._state.token()
 
     def __aiter__(self) -> AsyncIterator[Recording]:

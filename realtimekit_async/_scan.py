@@ -129,16 +129,16 @@ class SeenIds:
         return SeenIds(self.limit, chunks, size)
 
     def last(self, count: int) -> tuple[str, ...]:
-        """The newest *count* ids (fewer if fewer are remembered), oldest first."""
-        picked: list[tuple[str, ...]] = []
-        total = 0
+        """The newest *count* ids (fewer if fewer are remembered), oldest first.
+
+        Costs O(*count*), not O(*limit*): a token can be taken after every record.
+        """
+        ids: tuple[str, ...] = ()
         for chunk in reversed(self.chunks):
-            if total >= count:
+            if len(ids) >= count:
                 break
-            picked.append(chunk.ids)
-            total += len(chunk.ids)
-        ids = tuple(i for part in reversed(picked) for i in part)
-        return ids[len(ids) - count :] if count < len(ids) else ids
+            ids = chunk.ids[max(0, len(chunk.ids) - (count - len(ids))) :] + ids
+        return ids
 
 
 @attrs.frozen
@@ -171,23 +171,21 @@ class ScanState:
             seen=SeenIds(dedupe_window).add(token.seen),
         )
 
-    def token(self) -> ResumeToken:
-        """This state written down: the newest remembered ids, at most two pages' worth."""
+    def token(self, handed: Sequence[Recording] = ()) -> ResumeToken:
+        """This state written down, with the newest remembered ids (at most two pages' worth).
+
+        *handed* are records of the page to come that were already handed out: the token of a
+        scan stopped in the middle of a page asks for that page again and skips them.
+        """
+        keep = min(2 * self.per_page, TOKEN_IDS, self.seen.limit)
+        recent = self.seen.last(keep) + tuple([r.id for r in handed])
         return ResumeToken(
             query=self.query,
             per_page=self.per_page,
             page_no=self.page_no or 0,
-            seen=self.seen.last(min(2 * self.per_page, TOKEN_IDS, self.seen.limit)),
+            seen=recent[max(0, len(recent) - keep) :],
             done=self.page_no is None,
         )
-
-    def having_yielded(self, recordings: Sequence[Recording]) -> ScanState:
-        """This state with *recordings* (part of the page to come) remembered as yielded.
-
-        The state of a scan stopped in the middle of a page: resuming asks for the same page
-        again and skips what was already handed out.
-        """
-        return attrs.evolve(self, seen=self.seen.add(r.id for r in recordings))
 
 
 def step(
