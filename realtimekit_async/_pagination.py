@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any, Self, TypeVar
 
 from ._errors import RealtimeKitError
@@ -60,38 +61,34 @@ class RecordingPager:
     ) -> None:
         self._fetch = fetch
         self._prefetch = prefetch
-        self._state = (
+        self._cursor = _Cursor(
             ScanState.from_token(resume, dedupe_window=dedupe_window)
             if resume is not None
             else ScanState(per_page=per_page, query=query, seen=SeenIds(dedupe_window))
         )
         self._iterator: AsyncGenerator[Any] | None = None
-        # The page being handed out record by record: the state before it, its fresh records,
-        # and how many of them the caller has. A token taken meanwhile resumes inside it.
-        self._before: ScanState | None = None
-        self._page: tuple[Recording, ...] = ()
-        self._handed = 0
-        self.pages_fetched = 0
-        """How many list requests this pager has completed."""
 
     @property
     def total_count(self) -> int | None:
         """The server's count of matching recordings, once the first page has arrived."""
-        return self._state.total_count
+        return self._cursor.state.total_count
+
+    @property
+    def pages_fetched(self) -> int:
+        """How many list requests this pager has completed."""
+        return self._cursor.pages_fetched
 
     @property
     def resume_token(self) -> ResumeToken:
         """A token to continue this scan later from the first recording not yet yielded."""
-        if self._before is not None and self._handed < len(self._page):
-            return self._before.token(self._page[: self._handed])
-        return self._state.token()
+        return self._cursor.token()
 
     def __aiter__(self) -> AsyncIterator[Recording]:
-        return self._own(self._records)
+        return self._own(_records(self._fetch, self._prefetch, self._cursor))
 
     def pages(self) -> AsyncIterator[RecordingPage]:
         """Iterate page by page instead of recording by recording."""
-        return self._own(self._page_iter)
+        return self._own(_pages(self._fetch, self._prefetch, self._cursor))
 
     async def __aenter__(self) -> Self:
         return self
@@ -104,49 +101,81 @@ class RecordingPager:
         if self._iterator is not None:
             await self._iterator.aclose()
 
-    def _own(self, make: Callable[[], AsyncGenerator[T]]) -> AsyncGenerator[T]:
+    def _own(self, iterator: AsyncGenerator[T]) -> AsyncGenerator[T]:
+        # The generator has not started, so dropping it runs no code and warns about nothing.
         if self._iterator is not None:
             msg = (
                 "this RecordingPager is already being iterated; a pager is one scan with one "
                 "iterator: to continue later, use list_recordings(resume=pager.resume_token)"
             )
             raise RuntimeError(msg)
-        iterator = self._iterator = make()
+        self._iterator = iterator
         return iterator
 
-    async def _records(self) -> AsyncGenerator[Recording]:
-        async for before, page in self._scan():
-            self._before, self._page, self._handed = before, page.items, 0
+
+class _Cursor:
+    """What a pager and its iterator share: the scan state and the page being handed out.
+
+    The iterator holds this, not the pager, so a loop over a pager nobody keeps is closed (and
+    its prefetches cancelled) as soon as the loop is left, by reference counting, instead of
+    whenever the garbage collector gets to a pager <-> iterator cycle.
+    """
+
+    def __init__(self, state: ScanState) -> None:
+        self.state = state
+        self.pages_fetched = 0
+        # The page being handed out record by record: the state before it, its fresh records,
+        # and how many of them the caller has. A token taken meanwhile resumes inside it.
+        self.before: ScanState | None = None
+        self.page: tuple[Recording, ...] = ()
+        self.handed = 0
+
+    def token(self) -> ResumeToken:
+        if self.before is not None and self.handed < len(self.page):
+            return self.before.token(self.page[: self.handed])
+        return self.state.token()
+
+
+async def _records(fetch: FetchPage, prefetch: int, cursor: _Cursor) -> AsyncGenerator[Recording]:
+    # aclosing: closing this iterator closes the page iterator at once, prefetches included.
+    async with aclosing(_scan(fetch, prefetch, cursor)) as scan:
+        async for before, page in scan:
+            cursor.before, cursor.page, cursor.handed = before, page.items, 0
             for recording in page.items:
-                self._handed += 1
+                cursor.handed += 1
                 yield recording
 
-    async def _page_iter(self) -> AsyncGenerator[RecordingPage]:
-        # A page handed out is a page consumed: a token taken while working on it continues
-        # with the next one.
-        async for _, page in self._scan():
+
+async def _pages(fetch: FetchPage, prefetch: int, cursor: _Cursor) -> AsyncGenerator[RecordingPage]:
+    # A page handed out is a page consumed: a token taken while working on it continues
+    # with the next one.
+    async with aclosing(_scan(fetch, prefetch, cursor)) as scan:
+        async for _, page in scan:
             yield page
 
-    async def _scan(self) -> AsyncGenerator[tuple[ScanState, RecordingPage]]:
-        """Each page in order with the state before it; later pages requested meanwhile."""
-        ahead: dict[int, asyncio.Task[RecordingPage]] = {}
-        try:
-            while (page_no := self._state.page_no) is not None:
-                pending = ahead.pop(page_no, None)
-                before = self._state
-                try:
-                    page = await (pending or self._fetch(page_no, before.per_page))
-                    self.pages_fetched += 1
-                    self._state, fresh = step(before, page_no, page)
-                except RealtimeKitError as exc:
-                    exc.page_no = page_no
-                    raise
-                for number in pages_ahead(self._state, self._prefetch):
-                    if number not in ahead:
-                        ahead[number] = asyncio.ensure_future(self._fetch(number, before.per_page))
-                yield before, RecordingPage(fresh, page.paging)
-        finally:
-            for task in ahead.values():
-                task.cancel()
-            # Wait for the cancellations, so no connection outlives the iterator.
-            await asyncio.gather(*ahead.values(), return_exceptions=True)
+
+async def _scan(
+    fetch: FetchPage, prefetch: int, cursor: _Cursor
+) -> AsyncGenerator[tuple[ScanState, RecordingPage]]:
+    """Each page in order with the state before it; later pages requested meanwhile."""
+    ahead: dict[int, asyncio.Task[RecordingPage]] = {}
+    try:
+        while (page_no := cursor.state.page_no) is not None:
+            pending = ahead.pop(page_no, None)
+            before = cursor.state
+            try:
+                page = await (pending or fetch(page_no, before.per_page))
+                cursor.pages_fetched += 1
+                cursor.state, fresh = step(before, page_no, page)
+            except RealtimeKitError as exc:
+                exc.page_no = page_no
+                raise
+            for number in pages_ahead(cursor.state, prefetch):
+                if number not in ahead:
+                    ahead[number] = asyncio.ensure_future(fetch(number, before.per_page))
+            yield before, RecordingPage(fresh, page.paging)
+    finally:
+        for task in ahead.values():
+            task.cancel()
+        # Wait for the cancellations, so no connection outlives the iterator.
+        await asyncio.gather(*ahead.values(), return_exceptions=True)
