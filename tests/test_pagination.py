@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import math
 
 import pytest
@@ -261,3 +262,29 @@ async def test_token_after_a_whole_page_starts_with_the_next() -> None:
         str(n) for n in range(10, 30)
     ]
     assert [n for n, _ in server.calls] == [1, 2, 3]
+
+
+async def test_abandoned_loop_cancels_prefetches_without_the_collector() -> None:
+    """Leaving a loop over a pager nobody keeps cancels its prefetches by refcount, not by gc."""
+    cancelled: list[int] = []
+    never = asyncio.Event()
+
+    async def fetch(page_no: int, per_page: int) -> RecordingPage:
+        if page_no > 1:
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(page_no)
+                raise
+        return RecordingPage(tuple(rec(n) for n in range(10)), Paging(100, 1, 10))
+
+    gc.disable()
+    try:
+        async for _ in RecordingPager(fetch, per_page=10):
+            await asyncio.sleep(0)  # the prefetches start waiting
+            break
+        for _ in range(5):
+            await asyncio.sleep(0)
+    finally:
+        gc.enable()
+    assert sorted(cancelled) == [2, 3]
