@@ -119,8 +119,8 @@ class SeenIds:
         # Small limits get small chunks, so the bound "limit plus one chunk" stays meaningful.
         chunk_size = max(1, min(_CHUNK, self.limit // 8))
         if chunks and len(chunks[-1].ids) < chunk_size:
-            *chunks, last = chunks
-            chunks = (*chunks, _Chunk(last.ids + new, last.index.union(new)))
+            last = chunks[-1]
+            chunks = (*chunks[:-1], _Chunk(last.ids + new, last.index.union(new)))
         else:
             chunks = (*chunks, _Chunk(new, frozenset(new)))
         while size - len(chunks[0].ids) >= self.limit:
