@@ -177,8 +177,10 @@ class ScanState:
         *handed* are records of the page to come that were already handed out: the token of a
         scan stopped in the middle of a page asks for that page again and skips them.
         """
-        keep = min(2 * self.per_page, TOKEN_IDS, self.seen.limit)
-        recent = self.seen.last(keep) + tuple([r.id for r in handed])
+        keep = min(2 * self.per_page, TOKEN_IDS)
+        # The memory gives no more than its window; the part of the page handed out always goes
+        # in, or resuming would repeat it.
+        recent = self.seen.last(min(keep, self.seen.limit)) + tuple([r.id for r in handed])
         return ResumeToken(
             query=self.query,
             per_page=self.per_page,

@@ -288,3 +288,17 @@ async def test_abandoned_loop_cancels_prefetches_without_the_collector() -> None
     finally:
         gc.enable()
     assert sorted(cancelled) == [2, 3]
+
+
+async def test_mid_page_token_keeps_the_handed_part_with_a_tiny_window() -> None:
+    """A dedupe window smaller than a page still resumes mid-page without repeats."""
+    server = Server(20, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10, dedupe_window=3)
+    got: list[str] = []
+    async for recording in pager:
+        got.append(recording.id)
+        if len(got) == 17:
+            break
+    assert pager.resume_token.seen == tuple(str(n) for n in (7, 8, 9, *range(10, 17)))
+    rest = await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token))
+    assert got + rest == [str(n) for n in range(20)]
