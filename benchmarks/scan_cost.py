@@ -13,7 +13,8 @@ import argparse
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from realtimekit_async import Paging, Recording, RecordingPage, RecordingPager
 
@@ -54,7 +55,7 @@ async def _page_tokens(pager: RecordingPager) -> None:
         pager.resume_token.dumps()
 
 
-MODES: dict[str, Callable[[RecordingPager], Awaitable[None]]] = {
+MODES: dict[str, Callable[[RecordingPager], Coroutine[Any, Any, None]]] = {
     "records": _records,
     "token per record": _record_tokens,
     "token per page": _page_tokens,

@@ -245,7 +245,9 @@ class ResumeToken:
 
     Get one from :attr:`RecordingPager.resume_token`, store :meth:`dumps`, and continue later with
     ``session.list_recordings(resume=ResumeToken.loads(text))``. The filters are part of the
-    token, so the scan goes on over the same selection.
+    token, so the scan goes on over the same selection. It is the scan's state written down
+    (:meth:`ScanState.token`), with at most two pages' worth of recent ids, so the string stays
+    under ``MAX_TOKEN_CHARS`` (256 KiB).
     """
 
     query: tuple[tuple[str, str], ...]
