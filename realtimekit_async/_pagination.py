@@ -1,128 +1,35 @@
-"""Walking every page of a listing: pure next-page arithmetic and the pager that drives it.
+"""Walking every page of a listing: the pager that fetches pages and feeds them to the scan.
 
-The rules (DESIGN §2): pages are numbered from 1; the scan ends when ``end_offset >=
-total_count`` or a page is empty, so N records take exactly ⌈N / page size⌉ requests. A short page
-alone does not end it, because the server may cap ``per_page`` without saying so; only a page
-without usable paging falls back to "short page means last page". Offsets shift when recordings
-are added or removed during a scan, so ids recently yielded are remembered and not yielded again;
-a server that answers every ``page_no`` with the same page is detected instead of looped on.
+What the scan decides (which page next, which records are new, when it is over, what a resume
+token holds) is pure and lives in :mod:`._scan`. The pager only does the I/O around it: it awaits
+pages in order, keeps a few following pages in flight, and hands out records or pages through the
+one iterator it owns.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import math
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, Final, Self, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any, Self, TypeVar
 
-import attrs
-
-from . import _json
-from ._errors import RealtimeKitError, ResponseParseError
-from ._models import Paging, Recording, RecordingPage
+from ._errors import RealtimeKitError
+from ._models import Recording, RecordingPage
+from ._scan import (
+    DEDUPE_WINDOW,
+    ResumeToken,
+    ScanState,
+    SeenIds,
+    next_page_no,
+    pages_ahead,
+    paging_is_usable,
+    step,
+)
 
 __all__ = ["RecordingPager", "ResumeToken", "next_page_no", "paging_is_usable"]
 
-#: How many recent ids a scan remembers to drop duplicates caused by shifting offsets.
-DEDUPE_WINDOW: Final = 10_000
-
 FetchPage = Callable[[int, int], Awaitable[RecordingPage]]
 T = TypeVar("T")
-
-
-def paging_is_usable(paging: Paging, item_count: int) -> bool:
-    """Whether the page's offsets describe its items and can be trusted to find the end."""
-    return (
-        paging.total_count >= 0
-        and paging.start_offset >= 1
-        and paging.end_offset - paging.start_offset + 1 == item_count
-    )
-
-
-def next_page_no(page_no: int, per_page: int, page: RecordingPage) -> int | None:
-    """The page to ask for after *page* (number *page_no*), or ``None`` when the scan is over."""
-    if not page.items:
-        return None
-    if paging_is_usable(page.paging, len(page.items)):
-        return None if page.paging.end_offset >= page.paging.total_count else page_no + 1
-    return None if len(page.items) < per_page else page_no + 1
-
-
-@attrs.frozen
-class ResumeToken:
-    """Where an interrupted scan stands: enough to continue without gaps or duplicates.
-
-    Get one from :attr:`RecordingPager.resume_token`, store :meth:`dumps`, and continue later with
-    ``session.list_recordings(resume=ResumeToken.loads(text))``. The filters are part of the
-    token, so the scan goes on over the same selection.
-    """
-
-    query: tuple[tuple[str, str], ...]
-    per_page: int
-    page_no: int
-    seen: tuple[str, ...] = ()
-    done: bool = False
-
-    def dumps(self) -> str:
-        """The token as a compact, URL-safe string."""
-        raw = _json.dumps(
-            {
-                "v": 1,
-                "q": [list(pair) for pair in self.query],
-                "n": self.per_page,
-                "p": self.page_no,
-                "s": list(self.seen),
-                "d": self.done,
-            }
-        )
-        return base64.urlsafe_b64encode(raw).decode("ascii")
-
-    @classmethod
-    def loads(cls, text: str) -> ResumeToken:
-        """Read a token written by :meth:`dumps`; ``ValueError`` if it is not one."""
-        try:
-            data: Any = _json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            if data["v"] != 1:
-                raise ValueError
-            return cls(
-                query=tuple((str(k), str(v)) for k, v in data["q"]),
-                per_page=int(data["n"]),
-                page_no=int(data["p"]),
-                seen=tuple(str(s) for s in data["s"]),
-                done=bool(data["d"]),
-            )
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as exc:
-            msg = "not a resume token written by RecordingPager.resume_token.dumps()"
-            raise ValueError(msg) from exc
-
-
-class _RecentIds:
-    """A bounded set: remembers the last *size* ids added."""
-
-    def __init__(self, size: int, initial: Iterable[str] = ()) -> None:
-        self._order: deque[str] = deque(maxlen=size)
-        self._ids: set[str] = set()
-        for item in initial:
-            self.add(item)
-
-    def __contains__(self, item: str) -> bool:
-        return item in self._ids
-
-    def add(self, item: str) -> None:
-        if len(self._order) == self._order.maxlen:
-            self._ids.discard(self._order[0])
-        self._order.append(item)
-        self._ids.add(item)
-
-    def extend(self, items: Iterable[str]) -> None:
-        for item in items:
-            self.add(item)
-
-    def last(self, count: int) -> tuple[str, ...]:
-        return tuple(self._order)[-count:] if count else ()
 
 
 class RecordingPager:
@@ -130,8 +37,11 @@ class RecordingPager:
 
     ``async for recording in pager`` yields each :class:`Recording`; ``async for page in
     pager.pages()`` yields each :class:`RecordingPage` (minus any recording already yielded).
-    A pager is a one-shot iterator: iterating again continues where the last loop stopped.
     Get it from :meth:`RealtimeKitSession.list_recordings`; nothing is sent until you iterate.
+
+    A pager is one scan with one iterator: a second ``async for`` over the same pager, or
+    ``pages()`` after iterating it (or the other way round), raises ``RuntimeError``. To go on
+    after leaving a loop, take :attr:`resume_token` and call ``list_recordings(resume=…)``.
 
     While you work through one page, up to *prefetch* following pages are already requested,
     in order, and only pages known to exist (from ``total_count``), so a scan of N records still
@@ -151,40 +61,34 @@ class RecordingPager:
     ) -> None:
         self._fetch = fetch
         self._prefetch = prefetch
+        self._cursor = _Cursor(
+            ScanState.from_token(resume, dedupe_window=dedupe_window)
+            if resume is not None
+            else ScanState(per_page=per_page, query=query, seen=SeenIds(dedupe_window))
+        )
         self._iterator: AsyncGenerator[Any] | None = None
-        self._current: tuple[Recording, ...] = ()
-        self._yielded = 0
-        self._per_page = per_page
-        self._query = query
-        self._page_no: int | None = 1
-        self._recent = _RecentIds(dedupe_window)
-        self._last_start: int | None = None
-        self._following: int | None = None
-        self.total_count: int | None = None
+
+    @property
+    def total_count(self) -> int | None:
         """The server's count of matching recordings, once the first page has arrived."""
-        self.pages_fetched = 0
+        return self._cursor.state.total_count
+
+    @property
+    def pages_fetched(self) -> int:
         """How many list requests this pager has completed."""
-        if resume is not None:
-            self._page_no = None if resume.done else resume.page_no
-            self._recent = _RecentIds(dedupe_window, resume.seen)
+        return self._cursor.pages_fetched
 
     @property
     def resume_token(self) -> ResumeToken:
         """A token to continue this scan later from the first recording not yet yielded."""
-        return ResumeToken(
-            query=self._query,
-            per_page=self._per_page,
-            page_no=self._page_no or 0,
-            # The ids that shifting offsets could bring back: about two pages' worth.
-            seen=(
-                self._recent.last(2 * self._per_page)
-                + tuple(r.id for r in self._current[: self._yielded])
-            )[-2 * self._per_page :],
-            done=self._page_no is None,
-        )
+        return self._cursor.token()
 
     def __aiter__(self) -> AsyncIterator[Recording]:
-        return self._track(self._records())
+        return self._own(_records(self._fetch, self._prefetch, self._cursor))
+
+    def pages(self) -> AsyncIterator[RecordingPage]:
+        """Iterate page by page instead of recording by recording."""
+        return self._own(_pages(self._fetch, self._prefetch, self._cursor))
 
     async def __aenter__(self) -> Self:
         return self
@@ -193,95 +97,85 @@ class RecordingPager:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop the current iteration of this pager and cancel requests it has in flight."""
+        """Stop the iteration of this pager and cancel requests it has in flight."""
         if self._iterator is not None:
             await self._iterator.aclose()
 
-    def _track(self, iterator: AsyncGenerator[T]) -> AsyncGenerator[T]:
+    def _own(self, iterator: AsyncGenerator[T]) -> AsyncGenerator[T]:
+        # The generator has not started, so dropping it runs no code and warns about nothing.
+        if self._iterator is not None:
+            msg = (
+                "this RecordingPager is already being iterated; a pager is one scan with one "
+                "iterator: to continue later, use list_recordings(resume=pager.resume_token)"
+            )
+            raise RuntimeError(msg)
         self._iterator = iterator
         return iterator
 
-    async def _records(self) -> AsyncGenerator[Recording]:
-        async for page in self._pages(mark_seen=False):
-            # Ids are remembered a page at a time; resume_token adds the part already yielded.
-            self._current = page.items
-            for self._yielded, recording in enumerate(page.items, 1):
+
+class _Cursor:
+    """What a pager and its iterator share: the scan state and the page being handed out.
+
+    The iterator holds this, not the pager, so a loop over a pager nobody keeps is closed (and
+    its prefetches cancelled) as soon as the loop is left, by reference counting, instead of
+    whenever the garbage collector gets to a pager <-> iterator cycle.
+    """
+
+    def __init__(self, state: ScanState) -> None:
+        self.state = state
+        self.pages_fetched = 0
+        # The page being handed out record by record: the state before it, its fresh records,
+        # and how many of them the caller has. A token taken meanwhile resumes inside it.
+        self.before: ScanState | None = None
+        self.page: tuple[Recording, ...] = ()
+        self.handed = 0
+
+    def token(self) -> ResumeToken:
+        if self.before is not None and self.handed < len(self.page):
+            return self.before.token(self.page[: self.handed])
+        return self.state.token()
+
+
+async def _records(fetch: FetchPage, prefetch: int, cursor: _Cursor) -> AsyncGenerator[Recording]:
+    # aclosing: closing this iterator closes the page iterator at once, prefetches included.
+    async with aclosing(_scan(fetch, prefetch, cursor)) as scan:
+        async for before, page in scan:
+            cursor.before, cursor.page, cursor.handed = before, page.items, 0
+            for recording in page.items:
+                cursor.handed += 1
                 yield recording
-            self._recent.extend(r.id for r in page.items)
-            self._current, self._yielded = (), 0
-            self._advance(page)
 
-    def pages(self) -> AsyncIterator[RecordingPage]:
-        """Iterate page by page instead of recording by recording."""
-        return self._track(self._page_iter())
 
-    async def _page_iter(self) -> AsyncGenerator[RecordingPage]:
-        async for page in self._pages(mark_seen=True):
-            # A page handed out is a page consumed: a token taken while working on it
-            # continues with the next one.
-            self._advance(page)
+async def _pages(fetch: FetchPage, prefetch: int, cursor: _Cursor) -> AsyncGenerator[RecordingPage]:
+    # A page handed out is a page consumed: a token taken while working on it continues
+    # with the next one.
+    async with aclosing(_scan(fetch, prefetch, cursor)) as scan:
+        async for _, page in scan:
             yield page
 
-    def _advance(self, page: RecordingPage) -> None:
-        self._page_no = self._following
 
-    async def _pages(self, *, mark_seen: bool) -> AsyncIterator[RecordingPage]:
-        ahead: dict[int, asyncio.Task[RecordingPage]] = {}
-        try:
-            while self._page_no is not None:
-                page_no = self._page_no
-                pending = ahead.pop(page_no, None)
-                try:
-                    page = await (pending or self._fetch(page_no, self._per_page))
-                    self.pages_fetched += 1
-                    self._check_progress(page_no, page)
-                except RealtimeKitError as exc:
-                    exc.page_no = page_no
-                    raise
-                self._take(page_no, page, ahead)
-                yield self._fresh(page, mark_seen=mark_seen)
-        finally:
-            for task in ahead.values():
-                task.cancel()
-            # Wait for the cancellations, so no connection outlives the iterator.
-            await asyncio.gather(*ahead.values(), return_exceptions=True)
-
-    def _take(
-        self, page_no: int, page: RecordingPage, ahead: dict[int, asyncio.Task[RecordingPage]]
-    ) -> None:
-        """Note what *page* says about the scan and request the pages that surely follow it."""
-        self.total_count = page.paging.total_count
-        self._following = next_page_no(page_no, self._per_page, page)
-        if self._following is None or not self._prefetch:
-            return
-        # A full page that is not the last one tells the size the server really uses.
-        last = math.ceil(page.paging.total_count / len(page.items))
-        for number in range(self._following, min(self._following + self._prefetch, last + 1)):
-            if number not in ahead:
-                ahead[number] = asyncio.ensure_future(self._fetch(number, self._per_page))
-
-    def _fresh(self, page: RecordingPage, *, mark_seen: bool) -> RecordingPage:
-        fresh = tuple(r for r in page.items if r.id not in self._recent)
-        if mark_seen:
-            for recording in fresh:
-                self._recent.add(recording.id)
-        if (
-            not fresh
-            and self._following is not None
-            and not paging_is_usable(page.paging, len(page.items))
-        ):
-            # Without offsets to go by, a page of nothing new means the server repeats itself.
-            self._following = None
-        return RecordingPage(fresh, page.paging)
-
-    def _check_progress(self, page_no: int, page: RecordingPage) -> None:
-        if not page.items or not paging_is_usable(page.paging, len(page.items)):
-            return
-        start = page.paging.start_offset
-        if self._last_start is not None and start <= self._last_start:
-            msg = (
-                f"the server answered page {page_no} with offsets {start}-"
-                f"{page.paging.end_offset} again; it does not seem to honour page_no"
-            )
-            raise ResponseParseError(msg)
-        self._last_start = start
+async def _scan(
+    fetch: FetchPage, prefetch: int, cursor: _Cursor
+) -> AsyncGenerator[tuple[ScanState, RecordingPage]]:
+    """Each page in order with the state before it; later pages requested meanwhile."""
+    ahead: dict[int, asyncio.Task[RecordingPage]] = {}
+    try:
+        while (page_no := cursor.state.page_no) is not None:
+            pending = ahead.pop(page_no, None)
+            before = cursor.state
+            try:
+                page = await (pending or fetch(page_no, before.per_page))
+                cursor.pages_fetched += 1
+                cursor.state, fresh = step(before, page_no, page)
+            except RealtimeKitError as exc:
+                exc.page_no = page_no
+                raise
+            for number in pages_ahead(cursor.state, prefetch):
+                if number not in ahead:
+                    ahead[number] = asyncio.ensure_future(fetch(number, before.per_page))
+            yield before, RecordingPage(fresh, page.paging)
+    finally:
+        for task in ahead.values():
+            task.cancel()
+        # Wait for the cancellations, so no connection outlives the iterator.
+        await asyncio.gather(*ahead.values(), return_exceptions=True)

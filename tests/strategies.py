@@ -39,3 +39,16 @@ def wire_recordings(draw: st.DrawFn) -> dict[str, Any]:
         "stopped_time": draw(st.none() | wire_timestamps),
         "storage_config": None,
     }
+
+
+#: A listing as the scan meets it: how many records, the page size asked for, the server's cap.
+listing_sizes = st.tuples(st.integers(0, 700), st.integers(1, 300), st.integers(1, 150))
+
+#: Any JSON value, nested: what a hostile resume token could decode to.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=20,
+)

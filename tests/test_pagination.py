@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import math
 
 import pytest
@@ -230,3 +231,74 @@ async def test_token_taken_inside_pages_continues_with_the_next_page() -> None:
     rest = await collect(RecordingPager(server.fetch, per_page=10, resume=token))
     assert rest == [str(n) for n in range(10, 30)]
     assert [n for n, _ in server.calls] == [1, 2, 3, 2, 3]
+
+
+async def test_one_iterator_per_pager() -> None:
+    """A second async for, or pages() after iterating, raises instead of sharing the scan."""
+    server = Server(30, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10)
+    await pager.aclose()  # closing before iterating does not use up the iterator
+    async for _ in pager:
+        break
+    with pytest.raises(RuntimeError, match="already being iterated"):
+        aiter(pager)
+    with pytest.raises(RuntimeError, match=r"list_recordings\(resume=pager.resume_token\)"):
+        pager.pages()
+    await pager.aclose()
+    rest = await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token))
+    assert rest == [str(n) for n in range(1, 30)]
+
+
+async def test_token_after_a_whole_page_starts_with_the_next() -> None:
+    """Once every record of a page is yielded, the token points at the next page."""
+    server = Server(30, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10, prefetch=0)
+    async for recording in pager:
+        if recording.id == "9":
+            break
+    assert pager.total_count == 30
+    assert pager.resume_token.page_no == 2
+    assert await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token)) == [
+        str(n) for n in range(10, 30)
+    ]
+    assert [n for n, _ in server.calls] == [1, 2, 3]
+
+
+async def test_abandoned_loop_cancels_prefetches_without_the_collector() -> None:
+    """Leaving a loop over a pager nobody keeps cancels its prefetches by refcount, not by gc."""
+    cancelled: list[int] = []
+    never = asyncio.Event()
+
+    async def fetch(page_no: int, per_page: int) -> RecordingPage:
+        if page_no > 1:
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(page_no)
+                raise
+        return RecordingPage(tuple(rec(n) for n in range(10)), Paging(100, 1, 10))
+
+    gc.disable()
+    try:
+        async for _ in RecordingPager(fetch, per_page=10):
+            await asyncio.sleep(0)  # the prefetches start waiting
+            break
+        for _ in range(5):
+            await asyncio.sleep(0)
+    finally:
+        gc.enable()
+    assert sorted(cancelled) == [2, 3]
+
+
+async def test_mid_page_token_keeps_the_handed_part_with_a_tiny_window() -> None:
+    """A dedupe window smaller than a page still resumes mid-page without repeats."""
+    server = Server(20, cap=10)
+    pager = RecordingPager(server.fetch, per_page=10, dedupe_window=3)
+    got: list[str] = []
+    async for recording in pager:
+        got.append(recording.id)
+        if len(got) == 17:
+            break
+    assert pager.resume_token.seen == tuple(str(n) for n in (7, 8, 9, *range(10, 17)))
+    rest = await collect(RecordingPager(server.fetch, per_page=10, resume=pager.resume_token))
+    assert got + rest == [str(n) for n in range(20)]
