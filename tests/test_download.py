@@ -366,4 +366,4 @@ def test_plan_sanitises_names(tmp_path: Path) -> None:
     dots = attrs.evolve(evil, id="r2", output_file_name="..")
     assert plan_downloads(dots, tmp_path)[0].path == tmp_path / "r2" / "_."
     blank = attrs.evolve(evil, id="", output_file_name=" ")
-    assert plan_downloads(blank, tmp_path)[0].path == tmp_path / "recording" / "recording"
+    assert plan_downloads(blank, tmp_path)[0].path == tmp_path / "recording" / "file"
