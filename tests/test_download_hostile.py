@@ -10,7 +10,6 @@ import json
 import os
 import resource
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -154,7 +153,7 @@ async def test_announced_length_is_checked_before_writing(
 ) -> None:
     """A Content-Length above the stated size or max_bytes fails before any byte is written."""
     async with storage(serve_data()) as origin, session(fake) as rtk:
-        with pytest.raises(DownloadError, match="announced 10240 bytes .* states 99"):
+        with pytest.raises(DownloadError, match=r"announced 10240 bytes .* states 99"):
             await rtk.download_recording(stored(origin, size=99), tmp_path)
         with pytest.raises(DownloadError, match="max_bytes allows"):
             await rtk.download_recording(stored(origin, size=None), tmp_path, max_bytes=10)
@@ -393,7 +392,7 @@ async def test_timeout_bounds_the_whole_download(fake: FakeRealtimeKit, tmp_path
 
     async with storage(trickle) as origin, session(fake) as rtk:
         started = time.monotonic()
-        with pytest.raises(DownloadError, match="longer than its timeout of 0.3 s") as caught:
+        with pytest.raises(DownloadError, match=r"longer than its timeout of 0\.3 s") as caught:
             await rtk.download_recording(stored(origin), tmp_path, timeout=0.3)
     assert time.monotonic() - started < 2
     assert_no_secret(caught.value)
@@ -561,30 +560,25 @@ async def test_another_process_holding_the_lock(fake: FakeRealtimeKit, tmp_path:
     """A download waits for another process's download, within its timeout."""
     folder = tmp_path / "rec-1"
     folder.mkdir()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import fcntl, os, sys, time\n"
-            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
-            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-            "print('locked', flush=True)\n"
-            "time.sleep(0.8)\n",
-            str(folder / ".realtimekit-download.lock"),
-        ],
-        stdout=subprocess.PIPE,
+    script = (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(0.8)\n"
     )
-    try:
-        assert holder.stdout is not None
-        assert await asyncio.to_thread(holder.stdout.readline) == b"locked\n"
-        async with storage(serve_data()) as origin, session(fake) as rtk:
-            with pytest.raises(DownloadError, match="longer than its timeout"):
-                await rtk.download_recording(stored(origin), tmp_path, timeout=0.2)
-            (path,) = await rtk.download_recording(stored(origin), tmp_path, timeout=10)
-        assert path.read_bytes() == DATA
-    finally:
-        holder.wait()
-        holder.stdout.close() if holder.stdout else None
+    lock = str(folder / ".realtimekit-download.lock")
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, lock, stdout=asyncio.subprocess.PIPE
+    )
+    assert holder.stdout is not None
+    assert await holder.stdout.readline() == b"locked\n"
+    async with storage(serve_data()) as origin, session(fake) as rtk:
+        with pytest.raises(DownloadError, match="longer than its timeout"):
+            await rtk.download_recording(stored(origin), tmp_path, timeout=0.2)
+        (path,) = await rtk.download_recording(stored(origin), tmp_path, timeout=10)
+    assert path.read_bytes() == DATA
+    assert await holder.wait() == 0
 
 
 async def test_disk_errors_are_download_errors(fake: FakeRealtimeKit, tmp_path: Path) -> None:
