@@ -164,17 +164,20 @@ def plan_downloads(
     return [DownloadTarget(recording.output_file_name, recording.download_url, folder / name, size)]
 
 
-def _is_present(folder: Folder, target: DownloadTarget) -> bool:
-    """Whether the manifest shows *target* as finished by us, and the file is still that file."""
+def _is_ours(folder: Folder, target: DownloadTarget) -> bool:
+    """Whether the manifest shows the file at *target* as finished by us, unchanged since."""
     entry = folder.entries.get(target.key)
-    if entry is None or entry.state != "done" or entry.size != target.size:
+    if entry is None or entry.state != "done":
         return False
     info = folder.lstat(target.folder, target.path.name)
-    return info is not None and (info.st_size, info.st_ino, info.st_mtime_ns) == (
-        entry.length,
-        entry.inode,
-        entry.mtime_ns,
-    )
+    seen = None if info is None else (info.st_size, info.st_ino, info.st_mtime_ns)
+    return seen == (entry.length, entry.inode, entry.mtime_ns)
+
+
+def _is_present(folder: Folder, target: DownloadTarget) -> bool:
+    """Whether *target* is ours and of the size the recording states now (no request made)."""
+    entry = folder.entries.get(target.key)
+    return entry is not None and entry.size == target.size and _is_ours(folder, target)
 
 
 def already_present(
@@ -289,7 +292,10 @@ class _Job:
             if self.progress is not None:
                 self.progress(target.size or 0, target.size)
             return target.path
-        if self.folder.lstat(target.folder, target.path.name) is not None:
+        if (
+            self.folder.lstat(target.folder, target.path.name) is not None
+            and not _is_ours(self.folder, target)  # ours but outdated: replaced once complete
+        ):
             msg = (
                 f"{target.path} exists but is not a file this SDK finished for recording "
                 f"{self.recording.id}; move it away (or choose another dest) and download again"
