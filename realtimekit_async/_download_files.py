@@ -110,12 +110,11 @@ class Folder:
             with _disk("create the folder", dest):
                 dest.mkdir(parents=True, exist_ok=True)
         try:
-            with _disk("open the folder", dest):
-                dest_fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except DownloadError:
-            if create:
-                raise
-            return None
+            dest_fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            if not create:
+                return None  # nothing downloaded there yet (or not a folder: the download says)
+            raise local_error("open the folder", dest, exc) from exc  # pragma: no cover - a race
         try:
             fd = _open_subfolder(dest_fd, name, path, create=create)
         finally:
@@ -136,13 +135,9 @@ class Folder:
         """Take the folder's lock, waiting while another download (task or process) holds it."""
         lock_path = self.path / LOCK_NAME
         with _disk("lock", lock_path):
-            try:
-                fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644, dir_fd=self.fd)
-            except OSError as exc:
-                if exc.errno != errno.ELOOP:
-                    raise
-                os.unlink(LOCK_NAME, dir_fd=self.fd)  # a symlink planted there: never followed
-                fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644, dir_fd=self.fd)
+            if _is_symlink(self.fd, LOCK_NAME):
+                os.unlink(LOCK_NAME, dir_fd=self.fd)  # planted there: removed, never followed
+            fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644, dir_fd=self.fd)
         self._lock_fd = fd
         while True:
             try:
@@ -190,30 +185,27 @@ class Folder:
                 self.entries[key] = entry
 
     def _read_manifest_bytes(self) -> bytes:
-        try:
-            fd = os.open(MANIFEST_NAME, os.O_RDONLY | _NOFOLLOW, dir_fd=self.fd)
-        except FileNotFoundError:
-            return b""
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:
-                raise local_error("read", self.path / MANIFEST_NAME, exc) from exc
-            self._remove(self.fd, MANIFEST_NAME)  # a symlink: removed, never followed
-            return b""
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+        with _disk("read", self.path / MANIFEST_NAME):
+            if _is_symlink(self.fd, MANIFEST_NAME):
+                self._remove(self.fd, MANIFEST_NAME)  # planted there: removed, never followed
                 return b""
-            chunks: list[bytes] = []
-            size = 0
-            while chunk := os.read(fd, 1 << 20):
-                size += len(chunk)
-                if size > _MAX_MANIFEST_BYTES:
+            try:
+                fd = os.open(MANIFEST_NAME, os.O_RDONLY | _NOFOLLOW, dir_fd=self.fd)
+            except FileNotFoundError:
+                return b""
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
                     return b""
-                chunks.append(chunk)
-            return b"".join(chunks)
-        except OSError as exc:
-            raise local_error("read", self.path / MANIFEST_NAME, exc) from exc
-        finally:
-            os.close(fd)
+                chunks: list[bytes] = []
+                size = 0
+                while chunk := os.read(fd, 1 << 20):
+                    size += len(chunk)
+                    if size > _MAX_MANIFEST_BYTES:
+                        return b""
+                    chunks.append(chunk)
+                return b"".join(chunks)
+            finally:
+                os.close(fd)
 
     def save(self, key: str, entry: Entry | None) -> None:
         """Record *entry* for *key* (or forget it) and write the manifest atomically."""
@@ -246,12 +238,12 @@ class Folder:
 
     def lstat(self, folder: str, name: str) -> os.stat_result | None:
         """The file at *name* (not following a symlink), or ``None`` if there is none."""
-        try:
-            return os.stat(name, dir_fd=self.subfolder(folder), follow_symlinks=False)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise local_error("inspect", self.path / folder / name, exc) from exc
+        dir_fd = self.subfolder(folder)
+        with _disk("inspect", self.path / folder / name):
+            try:
+                return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                return None
 
     def _remove(self, dir_fd: int, name: str) -> None:
         """Remove a file or symlink (never what a symlink points to); a folder is an error."""
@@ -275,19 +267,18 @@ class Folder:
         """Open a ``.part`` to continue it: ``(fd, size)``, or ``None`` (a symlink is removed)."""
         dir_fd = self.subfolder(folder)
         try:
-            fd = os.open(name, os.O_WRONLY | _NOFOLLOW, dir_fd=dir_fd)
+            # O_NONBLOCK: a FIFO planted there must not block the open.
+            fd = os.open(name, os.O_RDWR | os.O_NONBLOCK | _NOFOLLOW, dir_fd=dir_fd)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            if exc.errno not in {errno.ELOOP, errno.EISDIR}:
-                raise local_error("open", self.path / folder / name, exc) from exc
-            self.remove(folder, name)  # a symlink is removed; a folder raises
-            return None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device planted there
-            os.close(fd)
-            self.remove(folder, name)
-            return None
-        return fd, os.lseek(fd, 0, os.SEEK_END)  # writes continue at the end
+        except OSError:  # a symlink (ELOOP), a folder (EISDIR)...: not a .part we can continue
+            fd = -1
+        if fd >= 0 and stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd, os.lseek(fd, 0, os.SEEK_END)  # writes continue at the end
+        with contextlib.suppress(OSError):
+            os.close(fd)  # (a FIFO or device); -1 raises EBADF, ignored
+        self.remove(folder, name)  # a folder raises DownloadError
+        return None
 
     def create(self, folder: str, name: str) -> int:
         """A new, empty file *name* in *folder*, created exclusively (whatever was there goes)."""
@@ -309,6 +300,13 @@ class Folder:
             os.replace(part, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             os.fsync(dir_fd)
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+
+
+def _is_symlink(dir_fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def _open_subfolder(parent_fd: int, name: str, path: Path, *, create: bool) -> int | None:

@@ -22,7 +22,7 @@ from realtimekit_async import (
     RetryPolicy,
     TransportError,
 )
-from realtimekit_async._download import plan_downloads
+from realtimekit_async._download import discard_partials, plan_downloads
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
 from . import conftest
@@ -367,3 +367,104 @@ def test_plan_sanitises_names(tmp_path: Path) -> None:
     assert plan_downloads(dots, tmp_path)[0].path == tmp_path / "r2" / "_."
     blank = attrs.evolve(evil, id="", output_file_name=" ")
     assert plan_downloads(blank, tmp_path)[0].path == tmp_path / "recording" / "file"
+
+
+async def test_leftover_part_files_that_prove_nothing(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """Our .part gone, emptied, replaced by a FIFO or stale by ETag: the download restarts."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    data = fake.storage_bytes(recording)
+    name = fake.recording(recording)["output_file_name"]
+    folder = tmp_path / recording
+    part = folder / f"{name}.part"
+
+    def gone() -> None:
+        part.unlink()
+
+    def emptied() -> None:
+        part.write_bytes(b"")
+
+    def fifo() -> None:
+        part.unlink()
+        os.mkfifo(part)
+
+    def stale() -> None:
+        # Storage answers 200 to an If-Range that no longer matches: restart from zero.
+        entries = manifest(folder)
+        entries["files"][name]["etag"] = '"an-older-version"'
+        (folder / ".realtimekit-download.json").write_text(json.dumps(entries))
+
+    async with session_for(fake) as rtk:
+        for spoil in [gone, emptied, fifo, stale]:
+            await leave_part(fake, rtk, recording, tmp_path)
+            spoil()
+            (path,) = await rtk.download_recording(recording, tmp_path)
+            assert path.read_bytes() == data
+            path.unlink()
+    assert storage_requests(fake)[-1] == 200
+    assert fake.journal[-1].headers.get("If-Range") == '"an-older-version"'
+
+
+async def test_present_files_report_progress_and_outdated_ones_are_replaced(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """A file found present reports itself done; ours of another size is downloaded again."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    progress: list[tuple[int, int | None]] = []
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        (path,) = await rtk.download_recording(current, tmp_path)
+        await rtk.download_recording(
+            current, tmp_path, progress=lambda d, t: progress.append((d, t))
+        )
+        assert progress == [(current.file_size, current.file_size)]
+        resized = attrs.evolve(current, file_size=(current.file_size or 0) + 1)
+        with pytest.raises(DownloadError, match="the recording states"):
+            await rtk.download_recording(resized, tmp_path)
+        assert path.read_bytes() == fake.storage_bytes(recording)  # kept until a complete one
+    assert storage_requests(fake) == [200, 200]
+
+
+async def test_file_gone_after_refresh(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """When the refreshed recording no longer has the refused file, DownloadError says so."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        fake.advance(8 * 24 * 3600)
+        stale = attrs.evolve(current, download_url_expiry=None, output_file_name="old.mp4")
+        with pytest.raises(DownloadError, match="no longer among the recording's files"):
+            await rtk.download_recording(stale, tmp_path)
+
+
+async def test_several_layers_get_a_folder_each(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A track recording with two layers saves each layer's files in its own folder."""
+    recording = fake.add_recording(
+        fake.add_meeting(), track=True, user_ids=["a"], layers={"mic": {}, "room": {}}
+    )
+    async with session_for(fake) as rtk:
+        paths = await rtk.download_recording(recording, tmp_path)
+        again = await rtk.download_recording(recording, tmp_path)
+    assert paths == again
+    assert sorted(p.parent.name for p in paths) == ["mic", "room"]
+    for path in paths:
+        assert path.read_bytes() == fake.storage_bytes(recording, path.name)
+    assert len(storage_requests(fake)) == 2
+
+
+async def test_discard_partials_removes_only_our_parts(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """discard_partials (used by the CLI when it stops) removes .part files the manifest lists."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    name = fake.recording(recording)["output_file_name"]
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        await discard_partials(current, tmp_path)  # nothing there yet
+        await leave_part(fake, rtk, recording, tmp_path)
+        await discard_partials(current, tmp_path)
+        assert not (tmp_path / recording / f"{name}.part").exists()
+        assert manifest(tmp_path / recording)["files"] == {}
+        (path,) = await rtk.download_recording(current, tmp_path)
+        await discard_partials(current, tmp_path)
+        assert path.exists()

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import attrs
 import pytest
 from aiohttp import web
 
@@ -194,6 +195,8 @@ async def test_redirects_are_followed_but_never_leak(fake: FakeRealtimeKit, tmp_
             return await serve_data()(request)
         if request.path == "/loop/f.mp4":
             raise web.HTTPFound(f"/loop/f.mp4?{SIGNED}")
+        if request.path == "/broken/f.mp4":
+            return web.Response(status=302, headers={"Location": f"http://[::1?{SIGNED}"})
         raise web.HTTPFound(f"ftp://files.example/f.mp4?{SIGNED}")
 
     async with storage(router) as origin, session(fake) as rtk:
@@ -218,6 +221,10 @@ async def test_redirects_are_followed_but_never_leak(fake: FakeRealtimeKit, tmp_
         )
         with pytest.raises(DownloadError, match="non-HTTP location") as ftp:
             await rtk.download_recording(elsewhere, tmp_path)
+        broken = attrs.evolve(elsewhere, download_url=f"{origin}/broken/f.mp4?{SIGNED}")
+        with pytest.raises(DownloadError, match="non-HTTP location") as unparsable:
+            await rtk.download_recording(broken, tmp_path)
+    assert_no_secret(unparsable.value)
     assert_no_secret(looped.value)
     assert_no_secret(ftp.value)
 
@@ -463,11 +470,16 @@ async def test_symlinks_are_never_followed(fake: FakeRealtimeKit, tmp_path: Path
     victim.write_bytes(b"precious")
     dest = tmp_path / "dest"
     folder = dest / "rec-1"
-    async with storage(always_cut) as origin, session(fake) as rtk:
+    cutting = True
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await (always_cut if cutting else serve_data())(request)
+
+    async with storage(handler) as origin, session(fake) as rtk:
         # Leave a .part of ours, then swap it, the manifest and the lock for symlinks.
         with pytest.raises(TransportError):
             await rtk.download_recording(stored(origin), dest, timeout=5)
-    async with storage(serve_data()) as origin, session(fake) as rtk:
+        cutting = False
         entry = json.loads((folder / ".realtimekit-download.json").read_text())
         assert entry["files"]["f.mp4"]["state"] == "part"
         (folder / "f.mp4.part").unlink()
