@@ -321,10 +321,11 @@ def _open_subfolder(parent_fd: int, name: str, path: Path, *, create: bool) -> i
                 raise
             return None
         except OSError as exc:
-            if exc.errno not in {errno.ELOOP, errno.ENOTDIR}:
-                raise
-            msg = (
-                f"{path} is a file or a symlink, not a folder the download can use; "
+            in_the_way = exc.errno in {errno.ELOOP, errno.ENOTDIR}
+            reason = (
+                "is a file or a symlink, not a folder the download can use; "
                 "move it away or choose another dest"
+                if in_the_way
+                else f"could not be opened: {exc.strerror}"
             )
-            raise DownloadError(msg, errno=exc.errno) from exc
+            raise DownloadError(f"{path} {reason}", errno=exc.errno) from exc

@@ -545,6 +545,12 @@ async def test_damaged_manifests_count_as_empty(fake: FakeRealtimeKit, tmp_path:
         (folder / ".realtimekit-download.json").write_bytes(b" " * (33 << 20))
         (path,) = await rtk.download_recording(stored(origin), tmp_path)
         assert path.read_bytes() == DATA
+        path.unlink()
+        (folder / ".realtimekit-download.json").unlink()
+        (folder / ".realtimekit-download.json").mkdir()
+        with pytest.raises(DownloadError, match="could not write") as caught:
+            await rtk.download_recording(stored(origin), tmp_path)
+        assert caught.value.errno is not None
 
 
 async def test_concurrent_downloads_of_one_target_take_turns(
