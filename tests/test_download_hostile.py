@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
 import attrs
@@ -40,7 +40,7 @@ DATA = bytes(range(256)) * 40  # 10,240 bytes
 
 
 @contextlib.asynccontextmanager
-async def storage(handler: Handler) -> AsyncIterator[str]:
+async def storage(handler: Handler) -> AsyncGenerator[str]:
     """Serve *handler* for every path on 127.0.0.1; yields the origin."""
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handler)
