@@ -151,8 +151,10 @@ class _Downloader:
         tasks = [asyncio.create_task(feed())]
         tasks += [asyncio.create_task(work()) for _ in range(concurrency)]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        fatal = next((exc for task in done if (exc := task.exception()) is not None), None)
-        if fatal is not None:
+        # Every finished task's exception is collected, so asyncio logs none as "never retrieved".
+        errors = [exc for task in done if (exc := task.exception()) is not None]
+        if errors:
+            fatal = errors[0]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

@@ -289,8 +289,9 @@ class _Job:
 
     async def fetch(self, target: DownloadTarget) -> Path:
         if _is_present(self.folder, target):
+            length = self.folder.entries[target.key].length or 0
             if self.progress is not None:
-                self.progress(target.size or 0, target.size)
+                self.progress(length, length)
             return target.path
         if (
             self.folder.lstat(target.folder, target.path.name) is not None
