@@ -615,3 +615,33 @@ async def test_disk_errors_are_download_errors(fake: FakeRealtimeKit, tmp_path: 
     assert isinstance(caught.value, RealtimeKitError)
     assert not list(tmp_path.rglob("*.part"))
     assert os.path.isdir(tmp_path / "rec-1")
+
+
+async def test_object_changing_on_the_last_try_is_a_download_error(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """Cut, cut again while resuming, then a changed object: DownloadError, no .part left."""
+    calls = 0
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return await always_cut(request)
+        start = 4000 if calls == 2 else 8000
+        etag = '"v1"' if calls == 2 else '"v2"'
+        headers = {"Content-Range": f"bytes {start}-{len(DATA) - 1}/{len(DATA)}", "ETag": etag}
+        response = web.StreamResponse(status=206, headers=headers)
+        response.content_length = len(DATA) - start
+        await response.prepare(request)
+        await response.write(DATA[start:8000] if calls == 2 else DATA[start:])
+        if calls == 2:
+            assert request.transport is not None
+            request.transport.close()
+        return response
+
+    async with storage(handler) as origin, session(fake) as rtk:
+        with pytest.raises(DownloadError, match=r"storage changed f\.mp4 while it downloaded"):
+            await rtk.download_recording(stored(origin), tmp_path)
+    assert calls == 3
+    assert not list(tmp_path.rglob("*.part"))
