@@ -1,14 +1,19 @@
 """``realtimekit download``: one recording's files, or every uploaded one's, a few at a time.
 
 Listing and downloading overlap: the listing feeds a short queue that ``--concurrency`` workers
-drain, so memory stays flat however many recordings match. Interrupted files resume from their
-``.part`` (the SDK does that); files already complete on disk are skipped without a request.
+drain, so memory stays flat however many recordings match. Everything about files on disk is the
+SDK's: each recording gets its folder, interrupted files resume from their ``.part``, and a
+recording whose files the SDK's manifest shows as finished is skipped without a request. A local
+error that would fail every other download too (no permission, read-only or full disk) stops the
+run at once with one error line, cancelling the other workers and removing their ``.part`` files.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,12 +21,12 @@ from pathlib import Path
 
 from ._cli_export import list_filters
 from ._cli_progress import Bars, progress_bars
-from ._download import DownloadTarget, plan_downloads
+from ._download import already_present, discard_partials, plan_downloads
 from ._errors import DownloadError, RealtimeKitError
 from ._models import Recording, RecordingStatus
 from ._session import RealtimeKitSession
 
-__all__ = ["Tally", "human_size", "run_download"]
+__all__ = ["FATAL_ERRNOS", "Tally", "human_size", "run_download"]
 
 
 @dataclass
@@ -53,11 +58,19 @@ def human_size(size: int) -> str:
     raise AssertionError  # pragma: no cover - the loop always returns
 
 
-def _complete(target: DownloadTarget) -> bool:
-    """Whether *target* is on disk already (the SDK renames a file only once it is whole)."""
-    return target.path.is_file() and (
-        target.size is None or target.path.stat().st_size == target.size
-    )
+#: Local errors that would fail every other download too: the run stops at the first one.
+FATAL_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.ENOTDIR,
+        errno.EEXIST,
+    }
+)
 
 
 class _Downloader:
@@ -69,8 +82,9 @@ class _Downloader:
         self.rtk, self.dest, self.bars = rtk, dest, bars
         self.audio, self.strict = audio, strict
         self.tally = Tally()
-        dest.mkdir(parents=True, exist_ok=True)
         self.overall = bars.add("total")
+        # Recordings being downloaded right now, whose .part files a fatal stop discards.
+        self.active: dict[str, Recording] = {}
 
     async def fetch(self, recording: Recording) -> None:
         try:
@@ -81,47 +95,75 @@ class _Downloader:
             self.tally.without_file += 1
             self.bars.update(self.overall, advance=1)
             return
-        if all(_complete(target) for target in targets):
-            self.tally.skipped += 1
-            self.bars.update(self.overall, advance=1)
-            return
         bar = self.bars.add(targets[0].name, targets[0].size, unit="bytes")
 
         def progress(done: int, total: int | None) -> None:
             self.bars.update(bar, completed=done, total=total)
 
+        self.active[recording.id] = recording
         try:
-            paths = await self.rtk.download_recording(
-                recording, self.dest, audio=self.audio, progress=progress
-            )
-        except (RealtimeKitError, OSError) as exc:
-            self.tally.failed.append((recording.id, str(exc).replace("\n", " ")))
-        else:
-            self.tally.files += len(paths)
-            self.tally.size += sum(path.stat().st_size for path in paths)
-        finally:
-            self.bars.remove(bar)
-            self.bars.update(self.overall, advance=1)
+            # The SDK's manifest says what it finished before; no request for those.
+            if already_present(recording, self.dest, audio=self.audio):
+                self.tally.skipped += 1
+            else:
+                paths = await self.rtk.download_recording(
+                    recording, self.dest, audio=self.audio, progress=progress
+                )
+                self.tally.files += len(paths)
+                self.tally.size += sum(path.stat().st_size for path in paths)
+        except DownloadError as exc:
+            if exc.errno in FATAL_ERRNOS:
+                raise  # stops the run; the .part stays listed in self.active
+            self._failed(recording, exc)
+        except RealtimeKitError as exc:
+            self._failed(recording, exc)
+        self.active.pop(recording.id)
+        self.bars.remove(bar)
+        self.bars.update(self.overall, advance=1)
+
+    def _failed(self, recording: Recording, exc: RealtimeKitError) -> None:
+        self.tally.failed.append((recording.id, str(exc).replace("\n", " ")))
 
     async def run(self, source: AsyncIterator[Recording], concurrency: int) -> None:
+        """Download what *source* yields with *concurrency* workers.
+
+        Raises:
+            RealtimeKitError: the listing failed (after the recordings queued so far), or a
+                fatal local error stopped the run (its workers cancelled, their ``.part``
+                files removed).
+        """
         queue: asyncio.Queue[Recording | None] = asyncio.Queue(maxsize=2 * concurrency)
+        listing_failure: list[RealtimeKitError] = []
 
         async def work() -> None:
             while (recording := await queue.get()) is not None:
                 await self.fetch(recording)
 
-        workers = [asyncio.create_task(work()) for _ in range(concurrency)]
-        failure: RealtimeKitError | None = None
-        try:
-            async for recording in source:
-                await queue.put(recording)
-        except RealtimeKitError as exc:
-            failure = exc  # the recordings queued so far still download
-        for _ in workers:
-            await queue.put(None)  # one "no more" for each worker
-        await asyncio.gather(*workers)
-        if failure is not None:
-            raise failure
+        async def feed() -> None:
+            try:
+                async for recording in source:
+                    await queue.put(recording)
+            except RealtimeKitError as exc:
+                listing_failure.append(exc)  # the recordings queued so far still download
+            for _ in range(concurrency):
+                await queue.put(None)  # one "no more" for each worker
+
+        tasks = [asyncio.create_task(feed())]
+        tasks += [asyncio.create_task(work()) for _ in range(concurrency)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        # Every finished task's exception is collected, so asyncio logs none as "never retrieved".
+        errors = [exc for task in done if (exc := task.exception()) is not None]
+        if errors:
+            fatal = errors[0]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for recording in self.active.values():
+                with contextlib.suppress(RealtimeKitError):
+                    await discard_partials(recording, self.dest, audio=self.audio)
+            raise fatal
+        if listing_failure:
+            raise listing_failure[0]
 
 
 async def _matching(
@@ -142,7 +184,8 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
 
     Raises:
         ValueError: neither or both of a recording id and ``--all``, or ``--concurrency`` < 1.
-        DownloadError: the recording asked for by id has no file to download.
+        DownloadError: the recording asked for by id has no file to download, or a fatal local
+            error (``errno`` in :data:`FATAL_ERRNOS`) stopped the run.
     """
     if (args.recording_id is None) == (not args.all):
         msg = "name one recording id, or pass --all to download every uploaded recording"
@@ -158,12 +201,18 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
         else:
             bars.update(downloader.overall, total=1)
             source = _one(rtk, args.recording_id)
+        fatal = False
         try:
             await downloader.run(source, args.concurrency)
+        except DownloadError as exc:
+            fatal = exc.errno in FATAL_ERRNOS
+            raise
         finally:
-            # Also when the listing broke off: say what was done before the error line.
+            # Also when the listing broke off: say what was done before the error line. After
+            # a fatal local error, that error is the only line on stderr.
             tally = downloader.tally
-            for recording_id, reason in tally.failed:
-                print(f"failed {recording_id}: {reason}", file=sys.stderr)
+            if not fatal:
+                for recording_id, reason in tally.failed:
+                    print(f"failed {recording_id}: {reason}", file=sys.stderr)
             print(tally.summary())
     return 1 if tally.failed else 0

@@ -1,179 +1,188 @@
-"""Downloading a recording's files to disk: resumable, size-checked, never with our token.
+"""Downloading a recording's files to disk: resumable, bounded, verified, never with our token.
 
-Each file streams into ``<name>.part`` one chunk at a time and is renamed only once complete
-(and, when the recording states its ``file_size``, only if the sizes match), so a crash never
-leaves a file that looks finished. A partial ``.part`` is continued with a ``Range`` request. An
-expired presigned link (past ``download_url_expiry``, or refused by storage with 400/403) is
-replaced by fetching the recording again. Storage hosts get no ``Authorization`` header: the
-presigned URL is the credential.
+``dest`` is always a folder; a recording's files go in ``dest/<recording id>/`` (track
+recordings: one file per participant, in a folder per layer when there are several). Each file
+streams into ``<name>.part`` (created exclusively, never through a symlink) and is renamed into
+place atomically once complete. The folder's manifest (:mod:`._download_files`) records what we
+wrote, which alone decides whether a file is already present or a ``.part`` may be continued
+(with ``If-Range``). An expired presigned link (past ``download_url_expiry``, or refused by
+storage with 400/401/403) is replaced by fetching the recording again. Storage hosts get no
+``Authorization`` header: the presigned URL is the credential.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import os
-import re
+import math
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import IO
 
 import attrs
 
+from ._download_files import Folder
+from ._download_names import check_file_name, dedupe, safe_component
+from ._download_transfer import DownloadTarget, Progress, RestartError, Transfer, location
 from ._errors import DownloadError, TransportError
 from ._models import Recording, RecordingStatus
 
-__all__ = ["DownloadTarget", "Progress", "download", "plan_downloads"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DownloadTarget",
+    "Progress",
+    "already_present",
+    "check_options",
+    "discard_partials",
+    "download",
+    "location",
+    "plan_downloads",
+]
 
-#: Called as ``progress(bytes_done, bytes_total_or_None)`` as a file downloads.
-Progress = Callable[[int, int | None], None]
 Sink = Callable[[int, Mapping[str, str]], Awaitable[Callable[[bytes], None] | None]]
 Stream = Callable[[str, Mapping[str, str], Sink], Awaitable[int]]
 
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")
-_REFUSED = frozenset({400, 401, 403})
-_TRANSIENT_ATTEMPTS = 3
+#: The most bytes taken for a file whose size the recording does not state (16 GiB).
+DEFAULT_MAX_BYTES = 16 << 30
+
+_ATTEMPTS = 3
 
 
-@attrs.frozen
-class DownloadTarget:
-    """One file of a recording and where it goes."""
+def check_options(file_name: object, max_bytes: object, timeout: object) -> None:
+    """Reject bad ``download_recording`` arguments before any I/O.
 
-    name: str
-    url: str
-    path: Path
-    size: int | None
-
-
-def _safe_name(name: str, recording_id: str) -> str:
-    """A server-supplied file name reduced to one harmless path component."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if base in {"", ".", ".."}:
-        return recording_id
-    return base
+    Raises:
+        TypeError, ValueError: which argument is wrong and why.
+    """
+    if file_name is not None:
+        check_file_name(file_name)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        msg = f"max_bytes must be an int, got {type(max_bytes).__name__}"
+        raise TypeError(msg)
+    if max_bytes < 1:
+        msg = f"max_bytes must be at least 1, got {max_bytes}"
+        raise ValueError(msg)
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        msg = f"timeout must be a finite number of seconds above 0, got {timeout!r}"
+        raise ValueError(msg)
 
 
 def plan_downloads(
-    recording: Recording, dest: Path, *, audio: bool = False
+    recording: Recording, dest: Path, *, audio: bool = False, file_name: str | None = None
 ) -> list[DownloadTarget]:
-    """The files to fetch for *recording* into *dest* (a directory, or a file path for one file)."""
+    """The files to fetch for *recording* into the folder *dest*.
+
+    Raises:
+        DownloadError: the recording has no file to download.
+        ValueError: *file_name* given for a track recording.
+    """
     if recording.status != RecordingStatus.UPLOADED:
         msg = (
             f"recording {recording.id} is {recording.status}; only UPLOADED recordings have files "
             "(wait_for_status() waits for the upload)"
         )
         raise DownloadError(msg)
+    folder = dest / safe_component(recording.id, "recording")
     if audio:
         if recording.audio_download_url is None:
             msg = f"recording {recording.id} has no audio file (audio export was off)"
             raise DownloadError(msg)
-        url_name = urllib.parse.unquote(urllib.parse.urlsplit(recording.audio_download_url).path)
-        name = _safe_name(url_name, recording.id)
-        return [_single(dest, name, recording.audio_download_url, None)]
+        url_path = urllib.parse.urlsplit(recording.audio_download_url).path
+        name = urllib.parse.unquote(url_path.rsplit("/", 1)[-1])
+        name = file_name or safe_component(name, "audio")
+        return [DownloadTarget(name, recording.audio_download_url, folder / name, None)]
     if isinstance(recording.download_url, tuple):
+        if file_name is not None:
+            msg = "file_name= names the file of a single-file recording; this is a track recording"
+            raise ValueError(msg)
         layers = recording.download_url
-        return [
-            DownloadTarget(
-                name=f.file_name,
-                url=f.download_url,
-                # Several layers may name files alike: each gets its own folder then.
-                path=dest
-                / (_safe_name(layer.layer_name, "layer") if len(layers) > 1 else "")
-                / _safe_name(f.file_name, recording.id),
-                size=None,  # track recordings report file_size 0 for the whole set
-            )
-            for layer in layers
-            for f in layer.download_urls
-        ]
+        targets: list[DownloadTarget] = []
+        layer_names: set[str] = set()
+        for layer in layers:
+            # Several layers may name files alike: each gets its own folder then.
+            sub = dedupe(safe_component(layer.layer_name, "layer"), layer_names)
+            sub = sub if len(layers) > 1 else ""
+            taken: set[str] = set()
+            for f in layer.download_urls:
+                name = dedupe(safe_component(f.file_name, "track"), taken)
+                path = folder / sub / name if sub else folder / name
+                # Track recordings report file_size 0 for the whole set: no size per file.
+                targets.append(DownloadTarget(f.file_name, f.download_url, path, None, sub))
+        return targets
     if recording.download_url is None:
         msg = (
             f"recording {recording.id} has no download link "
             "(the RealtimeKit bucket is disabled, or files went to your own storage)"
         )
         raise DownloadError(msg)
-    name = _safe_name(recording.output_file_name, recording.id)
-    return [_single(dest, name, recording.download_url, recording.file_size or None)]
+    name = file_name or safe_component(recording.output_file_name, recording.id)
+    size = recording.file_size or None
+    return [DownloadTarget(recording.output_file_name, recording.download_url, folder / name, size)]
 
 
-def _single(dest: Path, name: str, url: str, size: int | None) -> DownloadTarget:
-    return DownloadTarget(name, url, dest / name if dest.is_dir() else dest, size)
+def _is_ours(folder: Folder, target: DownloadTarget) -> bool:
+    """Whether the manifest shows the file at *target* as finished by us, unchanged since."""
+    entry = folder.entries.get(target.key)
+    if entry is None or entry.state != "done":
+        return False
+    info = folder.lstat(target.folder, target.path.name)
+    seen = None if info is None else (info.st_size, info.st_ino, info.st_mtime_ns)
+    return seen == (entry.length, entry.inode, entry.mtime_ns)
 
 
-class _PartFile:
-    """The ``.part`` file a download writes into, opened by what the server answers."""
+def _is_present(folder: Folder, target: DownloadTarget) -> bool:
+    """Whether *target* is ours and of the size the recording states now (no request made)."""
+    entry = folder.entries.get(target.key)
+    return entry is not None and entry.size == target.size and _is_ours(folder, target)
 
-    def __init__(self, target: DownloadTarget, progress: Progress | None) -> None:
-        self.target = target
-        self.part = target.path.with_name(target.path.name + ".part")
-        self.progress = progress
-        self.file: IO[bytes] | None = None
-        self.done = 0
-        self.total: int | None = target.size
-        self.refused: int | None = None
 
-    def refusal(self) -> int | None:
-        """The status with which storage refused the last request, if it did."""
-        return self.refused
+def already_present(
+    recording: Recording, dest: Path, *, audio: bool = False, file_name: str | None = None
+) -> bool:
+    """Whether every file of *recording* is in *dest* as the SDK finished it (no request made).
 
-    def offset(self) -> int:
-        return self.part.stat().st_size if self.part.exists() else 0
+    Raises:
+        DownloadError: the recording has no file, or its folder cannot be read.
+    """
+    targets = plan_downloads(recording, dest, audio=audio, file_name=file_name)
+    folder = Folder.open(
+        dest, targets[0].path.relative_to(dest).parts[0], recording.id, create=False
+    )
+    if folder is None:
+        return False
+    try:
+        folder.read_manifest()
+        return all(_is_present(folder, target) for target in targets)
+    finally:
+        folder.close()
 
-    async def sink(self, status: int, headers: Mapping[str, str]) -> Callable[[bytes], None] | None:
-        offset = self.offset()
-        if status == 206:
-            match = _CONTENT_RANGE.match(headers.get("content-range", ""))
-            if match is None or int(match.group(1)) != offset:
-                msg = f"storage answered an unexpected range for {self.target.name}"
-                raise DownloadError(msg, status=status)
-            if match.group(2) != "*":
-                self.total = int(match.group(2))
-            return self._open("ab", offset)
-        if status == 200:
-            length = headers.get("content-length")
-            if length is not None and length.isdigit():
-                self.total = int(length)
-            return self._open("wb", 0)
-        if status == 416 and offset and offset == self.total:
-            return None  # the .part is already complete
-        if status in _REFUSED:
-            self.refused = status
-            return None
-        msg = f"storage answered HTTP {status} for {self.target.name}"
-        raise DownloadError(msg, status=status)
 
-    def _open(self, mode: str, offset: int) -> Callable[[bytes], None]:
-        self.target.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.part.open(mode)
-        self.done = offset
-        self.report()
-        return self.write
+async def discard_partials(recording: Recording, dest: Path, *, audio: bool = False) -> None:
+    """Remove the ``.part`` files of *recording* that the manifest shows as ours.
 
-    def write(self, chunk: bytes) -> None:
-        assert self.file is not None
-        self.file.write(chunk)
-        self.done += len(chunk)
-        self.report()
-
-    def report(self) -> None:
-        if self.progress is not None:
-            self.progress(self.done, self.total)
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-
-    def finish(self) -> Path:
-        size = self.offset()
-        if self.target.size is not None and size != self.target.size:
-            self.part.unlink()
-            msg = (
-                f"{self.target.name}: downloaded {size} bytes but the recording states "
-                f"{self.target.size}; the partial file was removed"
-            )
-            raise DownloadError(msg)
-        os.replace(self.part, self.target.path)
-        return self.target.path
+    For a caller that stops downloads for good (the CLI after a fatal disk error).
+    """
+    targets = plan_downloads(recording, dest, audio=audio)
+    folder = Folder.open(
+        dest, targets[0].path.relative_to(dest).parts[0], recording.id, create=False
+    )
+    if folder is None:
+        return
+    try:
+        await folder.lock()
+        folder.read_manifest()
+        for target in targets:
+            entry = folder.entries.get(target.key)
+            if entry is not None and entry.state == "part":
+                folder.remove(target.folder, target.part)
+                folder.save(target.key, None)
+    finally:
+        folder.close()
 
 
 async def download(
@@ -183,58 +192,104 @@ async def download(
     stream: Stream,
     refetch: Callable[[str], Awaitable[Recording]],
     headers: Mapping[str, str],
+    file_name: str | None = None,
     audio: bool = False,
     resume: bool = True,
     progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> list[Path]:
     """Download every file of *recording*; see :meth:`RealtimeKitSession.download_recording`."""
-    expiry = recording.download_url_expiry
-    if expiry is not None and now() >= expiry:
-        recording = await refetch(recording.id)
-    written: list[Path] = []
-    for target in plan_downloads(recording, dest, audio=audio):
-        part = _PartFile(target, progress)
-        if not resume and part.part.exists():
-            part.part.unlink()
-        written.append(await _fetch_one(part, recording, dest, stream, refetch, headers, audio))
-    return written
+    check_options(file_name, max_bytes, timeout)
+    try:
+        async with asyncio.timeout(timeout):
+            expiry = recording.download_url_expiry
+            if expiry is not None and now() >= expiry:
+                recording = await refetch(recording.id)
+            targets = plan_downloads(recording, dest, audio=audio, file_name=file_name)
+            name = targets[0].path.relative_to(dest).parts[0]
+            folder = Folder.open(dest, name, recording.id, create=True)
+            assert folder is not None  # created when missing
+            try:
+                await folder.lock()
+                folder.read_manifest()
+                job = _Job(
+                    folder, recording, dest, stream, refetch, headers,
+                    file_name, audio, resume, progress, max_bytes,
+                )  # fmt: skip
+                return [await job.fetch(target) for target in targets]
+            finally:
+                folder.close()
+    except TimeoutError as exc:
+        msg = f"downloading recording {recording.id} took longer than its timeout of {timeout} s"
+        raise DownloadError(msg) from exc
 
 
-async def _fetch_one(
-    part: _PartFile,
-    recording: Recording,
-    dest: Path,
-    stream: Stream,
-    refetch: Callable[[str], Awaitable[Recording]],
-    headers: Mapping[str, str],
-    audio: bool,
-) -> Path:
-    target, renewed, failures = part.target, False, 0
-    while True:
-        offset = part.offset()
-        request_headers = {**headers, **({"Range": f"bytes={offset}-"} if offset else {})}
-        part.refused = None
-        try:
-            await stream(target.url, request_headers, part.sink)
-        except TransportError:
-            failures += 1
-            if failures >= _TRANSIENT_ATTEMPTS:
-                raise
-            continue  # resume from what the .part holds
-        finally:
-            part.close()
-        refused = part.refusal()
-        if refused is None:
-            return part.finish()
-        if renewed:
-            msg = f"storage refused {target.name} (HTTP {refused}) even with a fresh link"
-            raise DownloadError(msg, status=refused)
-        # An expired or revoked presigned link: the recording carries a fresh one.
-        renewed = True
-        fresh = await refetch(recording.id)
-        matches = [t for t in plan_downloads(fresh, dest, audio=audio) if t.name == target.name]
-        if not matches:
-            msg = f"{target.name} is no longer among the recording's files"
+@attrs.define
+class _Job:
+    """Downloads the files of one recording into its locked folder, one after another."""
+
+    folder: Folder
+    recording: Recording
+    dest: Path
+    stream: Stream
+    refetch: Callable[[str], Awaitable[Recording]]
+    headers: Mapping[str, str]
+    file_name: str | None
+    audio: bool
+    resume: bool
+    progress: Progress | None
+    max_bytes: int
+
+    async def fetch(self, target: DownloadTarget) -> Path:
+        if _is_present(self.folder, target):
+            length = self.folder.entries[target.key].length or 0
+            if self.progress is not None:
+                self.progress(length, length)
+            return target.path
+        if (
+            self.folder.lstat(target.folder, target.path.name) is not None
+            and not _is_ours(self.folder, target)  # ours but outdated: replaced once complete
+        ):
+            msg = (
+                f"{target.path} exists but is not a file this SDK finished for recording "
+                f"{self.recording.id}; move it away (or choose another dest) and download again"
+            )
             raise DownloadError(msg)
-        part.target = target = attrs.evolve(target, url=matches[0].url)
+        if not self.resume:
+            self.discard(target)
+        renewed, failures = False, 0
+        while True:
+            transfer = Transfer(self, target)
+            try:
+                await self.stream(target.url, transfer.request_headers(), transfer.sink)
+            except (TransportError, RestartError):  # (a RestartError is a DownloadError)
+                failures += 1
+                if failures >= _ATTEMPTS:
+                    raise
+                continue  # resume from what the .part holds, if it is provably ours
+            finally:
+                transfer.close()
+            if transfer.refused is None:
+                return transfer.finish()
+            if renewed:
+                msg = (
+                    f"storage refused {target.name} (HTTP {transfer.refused}) even with a fresh "
+                    f"link ({location(target.url)})"
+                )
+                raise DownloadError(msg, status=transfer.refused)
+            # An expired or revoked presigned link: the recording carries a fresh one.
+            renewed = True
+            fresh = await self.refetch(self.recording.id)
+            plan = plan_downloads(fresh, self.dest, audio=self.audio, file_name=self.file_name)
+            matches = [t for t in plan if t.name == target.name]
+            if not matches:
+                msg = f"{target.name} is no longer among the recording's files"
+                raise DownloadError(msg)
+            target = attrs.evolve(target, url=matches[0].url)
+
+    def discard(self, target: DownloadTarget) -> None:
+        self.folder.remove(target.folder, target.part)
+        if target.key in self.folder.entries:
+            self.folder.save(target.key, None)

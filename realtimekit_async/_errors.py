@@ -246,15 +246,26 @@ class ResponseTooLargeError(ResponseParseError):
 
 
 class DownloadError(RealtimeKitError):
-    """A recording's file could not be downloaded (not uploaded yet, link refused, bad size).
+    """A recording's file could not be downloaded or saved.
+
+    Raised when the recording is not uploaded yet or has no such file, storage refused the link
+    even after renewal, answered with an error page, a wrong range or size, more bytes than
+    allowed, redirected in a loop, when the download ran past its ``timeout``, or when the file
+    could not be written (a disk error, or a file of ours in the way). Its text names the
+    storage host and path, never a presigned URL's query string.
 
     Attributes:
         status: the storage server's HTTP status, when it answered.
+        errno: the operating system's error number when writing to disk failed (for instance
+            ``errno.ENOSPC``), else ``None``. The ``OSError`` is chained as ``__cause__``.
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, errno: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.errno = errno
 
 
 class RecordingFailedError(RealtimeKitError):

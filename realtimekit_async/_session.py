@@ -27,7 +27,7 @@ from ._config import (
     check_seconds,
     check_timeout,
 )
-from ._download import Progress, Sink, download
+from ._download import DEFAULT_MAX_BYTES, Progress, Sink, check_options, download
 from ._engine import Engine, Reader, Reconcile
 from ._errors import (
     NoActiveRecordingError,
@@ -621,30 +621,51 @@ class RealtimeKitSession:
         recording: Recording | str,
         dest: str | os.PathLike[str],
         *,
+        file_name: str | None = None,
         audio: bool = False,
         resume: bool = True,
         progress: Progress | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        timeout: float | None = None,
     ) -> list[Path]:
-        """Download a recording's files and return their paths.
+        """Download a recording's files into the folder *dest* and return their paths.
 
         Args:
             recording: an ``UPLOADED`` recording, or its id.
-            dest: a directory (files keep their names) or, for a single file, a file path.
-                Track recordings write one file per participant (per layer folder when there
-                are several layers).
+            dest: a folder, created when missing. The files go in ``dest/<recording id>/``:
+                a single-file recording as its ``output_file_name``, a track recording as one
+                file per participant (in a folder per layer when there are several). Names from
+                the server are made safe (see the downloads guide).
+            file_name: the name for a single-file recording's file (or the audio file) instead
+                of the server's; one plain file name.
             audio: fetch the separate audio file (``audio_download_url``) instead.
-            resume: continue a ``.part`` file left by an interrupted download.
+            resume: continue a ``.part`` file this SDK left for the same stored object.
             progress: called as ``progress(bytes_done, bytes_total)`` while a file downloads;
                 ``bytes_total`` is ``None`` when unknown.
+            max_bytes: the most bytes taken for a file whose size the recording does not state
+                (track and audio files); default 16 GiB. A stated ``file_size`` is the cap
+                otherwise.
+            timeout: seconds the whole download may take, renewals and waiting for another
+                download of the same recording included; ``None`` for no overall limit.
 
         Files stream in chunks to ``<name>.part`` and are renamed once complete and, when the
-        recording states a ``file_size``, of that size. An expired link is renewed by fetching
-        the recording again. The API token is never sent to the storage host.
+        recording states a ``file_size``, of that size. A file this SDK already finished (as its
+        manifest ``.realtimekit-download.json`` in the recording's folder says) is not fetched
+        again. An expired link is renewed by fetching the recording again. The API token is
+        never sent to the storage host. Two downloads of the same recording into the same
+        *dest* take turns.
 
         Raises:
+            ValueError: *file_name* is not a plain file name or given for a track recording,
+                *max_bytes* below 1, or *timeout* not a positive number.
             DownloadError: the recording is not ``UPLOADED``, has no such file, storage refused
-                it even with a fresh link, or the size does not match.
+                it even with a fresh link, sent an error page or too many bytes, the size does
+                not match, the timeout ran out, a file not written by this SDK is in the way, or
+                the disk refused the write (``errno`` set).
+            TransportError: storage could not be reached or the body was cut short, three
+                times in a row.
         """
+        check_options(file_name, max_bytes, timeout)
         self._check_open()
         if isinstance(recording, str):
             recording = await self.get_recording(recording)
@@ -658,9 +679,12 @@ class RealtimeKitSession:
             stream=stream,
             refetch=self.get_recording,
             headers=self._storage_headers,
+            file_name=file_name,
             audio=audio,
             resume=resume,
             progress=progress,
+            max_bytes=max_bytes,
+            timeout=timeout,
         )
 
     # --- one call, with retries -----------------------------------------------------------------

@@ -18,16 +18,21 @@ from aiohttp.abc import AbstractStreamWriter
 
 from ._errors import (
     ConnectError,
+    DownloadError,
     RequestTimeoutError,
     ResponseParseError,
     ResponseTooLargeError,
     TransportError,
 )
 from ._protocol import Response
+from ._redaction import redact_url
 
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "ClientSession", "Transport"]
 
 _JSON = "application/json"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Redirects a download follows before giving up.
+MAX_REDIRECTS = 5
 
 #: The largest API response body read, in bytes, both as received and once decompressed. A
 #: page of 100 recordings is about 150 KiB; the limit leaves room for far larger pages.
@@ -173,19 +178,45 @@ class Transport:
         """GET *url* (a presigned link: no credentials of ours) and feed its body to *sink*.
 
         *sink* receives the status and headers and returns a writer for the body chunks, or
-        ``None`` to skip the body. Returns the status. Memory stays at one chunk.
+        ``None`` to skip the body. Returns the status. Memory stays at one chunk; the writer
+        stops the read by raising. Redirects are followed (at most :data:`MAX_REDIRECTS`, to
+        http(s) only) by this method, so that no error can carry a signed URL: every error names
+        the storage host and path, never the query string.
+
+        Raises:
+            TransportError: the connection failed, timed out or was cut short.
+            DownloadError: storage redirected in a loop or to a non-HTTP location.
         """
-        try:
-            async with self.session.get(
-                yarl.URL(url, encoded=True), headers=headers, timeout=self._timeout(timeout, None)
-            ) as response:
-                write = await sink(response.status, _lower_headers(response.headers))
-                if write is not None:
-                    async for chunk in response.content.iter_chunked(chunk_size):
-                        write(chunk)
-                return response.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise map_exception(exc, "GET", url) from exc
+        current = yarl.URL(url, encoded=True)
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                async with self.session.get(
+                    current,
+                    headers=headers,
+                    timeout=self._timeout(timeout, None),
+                    allow_redirects=False,
+                ) as response:
+                    location = response.headers.get("Location")
+                    if response.status in _REDIRECTS and location is not None:
+                        current = _redirect_target(current, location)
+                        continue
+                    write = await sink(response.status, _storage_headers(response.headers))
+                    if write is not None:
+                        async for chunk in response.content.iter_chunked(chunk_size):
+                            write(chunk)
+                    return response.status
+            except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+                error = _storage_error(exc, current)
+            except (AssertionError, RuntimeError, AttributeError):
+                # aiohttp trips over its own state when the session is closed under a request.
+                if not self._closed_under_us():
+                    raise
+                error = _closed_error("GET", str(current.with_query(None)))
+            # Raised outside the except block: the aiohttp exception (whose text may hold the
+            # signed URL) is neither the cause nor the context of what the caller sees.
+            raise error
+        msg = f"storage redirected more than {MAX_REDIRECTS} times ({where(current)})"
+        raise DownloadError(msg)
 
     def _closed_under_us(self) -> bool:
         return self._session is not None and self._session.closed
@@ -308,6 +339,46 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
         )
         if (value := headers.get(name)) is not None
     }
+
+
+def where(url: yarl.URL) -> str:
+    """``host[:port]/path`` of a storage URL: enough to tell which file, never the signature."""
+    host = url.raw_host or ""
+    port = f":{url.explicit_port}" if url.explicit_port is not None else ""
+    return f"{host}{port}{url.raw_path}"
+
+
+def _redirect_target(current: yarl.URL, location: str) -> yarl.URL:
+    try:
+        target = current.join(yarl.URL(location, encoded=True))
+    except ValueError:
+        target = None
+    if target is None or target.scheme not in {"http", "https"} or not target.raw_host:
+        msg = f"storage redirected to a non-HTTP location ({where(current)})"
+        raise DownloadError(msg)
+    return target
+
+
+def _storage_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    # The headers a download reads, under lower-case names.
+    return {
+        name: value
+        for name in (
+            "content-type",
+            "content-length",
+            "content-range",
+            "etag",
+            "last-modified",
+        )
+        if (value := headers.get(name)) is not None
+    }
+
+
+def _storage_error(exc: Exception, url: yarl.URL) -> TransportError:
+    """:func:`map_exception` for a storage URL, with any URL in aiohttp's text redacted."""
+    mapped = map_exception(exc, "GET", str(url))
+    message = f"{redact_url(mapped.message)} (storage {where(url)})"
+    return type(mapped)(message, method="GET", path=url.raw_path)
 
 
 def map_exception(exc: Exception, method: str, url: str) -> TransportError:

@@ -1,4 +1,7 @@
 import asyncio
+import datetime as dt
+import resource
+import signal
 from pathlib import Path
 
 import pytest
@@ -6,6 +9,11 @@ import pytest
 from realtimekit_async._cli import main
 from realtimekit_async.testing import FakeRealtimeKit
 from tests.test_cli import flags
+
+
+def media(folder: Path) -> list[Path]:
+    """The downloaded files under *folder* (not the SDK's hidden manifest and lock files)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def file_name(fake: FakeRealtimeKit, recording_id: str) -> str:
@@ -21,7 +29,7 @@ async def test_download_one_then_skip_it(
     recording = fake.add_recording(fake.add_meeting())
     argv = [*flags(fake), "download", recording, "--output-dir", str(tmp_path / "out")]
     assert await asyncio.to_thread(main, argv) == 0
-    saved = tmp_path / "out" / file_name(fake, recording)
+    saved = tmp_path / "out" / recording / file_name(fake, recording)
     assert saved.read_bytes() == fake.storage_bytes(recording)
     size = len(fake.storage_bytes(recording))
     assert capsys.readouterr().out == (
@@ -34,19 +42,20 @@ async def test_download_one_then_skip_it(
     assert [entry.path.split("/")[1] for entry in fake.journal[requests:]] == ["client"]
 
 
-async def test_download_continues_a_part_file(
+async def test_download_ignores_a_foreign_part_file(
     fake: FakeRealtimeKit, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A `.part` left by an interrupted run is continued with a Range request."""
+    """A `.part` the SDK's manifest does not claim is discarded, never continued."""
     recording = fake.add_recording(fake.add_meeting(), file_size=50_000)
     content = fake.storage_bytes(recording)
     name = file_name(fake, recording)
-    (tmp_path / f"{name}.part").write_bytes(content[:12_345])
+    (tmp_path / recording).mkdir()
+    (tmp_path / recording / f"{name}.part").write_bytes(b"x" * 12_345)
     argv = [*flags(fake), "download", recording, "-d", str(tmp_path)]
     assert await asyncio.to_thread(main, argv) == 0
-    assert (tmp_path / name).read_bytes() == content
-    assert not (tmp_path / f"{name}.part").exists()
-    assert fake.journal[-1].headers["Range"] == "bytes=12345-"
+    assert (tmp_path / recording / name).read_bytes() == content
+    assert not (tmp_path / recording / f"{name}.part").exists()
+    assert "Range" not in fake.journal[-1].headers
     assert "fetched 1 files (50.0 kB)" in capsys.readouterr().out
 
 
@@ -63,9 +72,11 @@ async def test_download_interrupted_by_faults_then_resumed(
     assert captured.err.count("\n") == 1
     assert captured.out.endswith("failed 1\n")
     name = file_name(fake, recording)
-    assert not (tmp_path / name).exists()
+    assert not (tmp_path / recording / name).exists()
+    assert (tmp_path / recording / f"{name}.part").exists()
     assert await asyncio.to_thread(main, argv) == 0
-    assert (tmp_path / name).read_bytes() == fake.storage_bytes(recording)
+    assert (tmp_path / recording / name).read_bytes() == fake.storage_bytes(recording)
+    assert fake.journal[-1].headers["Range"].startswith("bytes=")
 
 
 async def test_download_all_counts_every_outcome(
@@ -83,14 +94,14 @@ async def test_download_all_counts_every_outcome(
     assert await asyncio.to_thread(main, argv) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines()[-1] == (
-        "fetched 3 files (" + f"{sum(p.stat().st_size for p in tmp_path.iterdir()) / 1000:.1f}"
+        "fetched 3 files (" + f"{sum(p.stat().st_size for p in media(tmp_path)) / 1000:.1f}"
         " kB), skipped 0 already present, 1 without a file, failed 0"
     )
     assert "total" in captured.err
-    assert (tmp_path / file_name(fake, plain)).read_bytes() == fake.storage_bytes(plain)
+    assert (tmp_path / plain / file_name(fake, plain)).read_bytes() == fake.storage_bytes(plain)
     for layer in fake.recording(track)["download_url"]:
         for name in layer["download_urls"]:
-            assert (tmp_path / name).read_bytes() == fake.storage_bytes(track, name)
+            assert (tmp_path / track / name).read_bytes() == fake.storage_bytes(track, name)
     listings = [e for e in fake.journal if e.path.endswith("/recordings")]
     assert all(dict(e.query)["status"] == "UPLOADED" for e in listings)
 
@@ -107,7 +118,8 @@ async def test_download_all_audio_skips_recordings_without_audio(
     argv = [*flags(fake), "download", "--all", "--audio", "-d", str(tmp_path)]
     assert await asyncio.to_thread(main, argv) == 0
     assert "fetched 1 files" in capsys.readouterr().out
-    (saved,) = tmp_path.iterdir()
+    (saved,) = media(tmp_path)
+    assert saved.parent == tmp_path / with_audio
     assert saved.read_bytes() == fake.storage_bytes(with_audio, saved.name)
 
 
@@ -162,4 +174,71 @@ def test_download_all_from_the_emulator(capsys: pytest.CaptureFixture[str], tmp_
     captured = capsys.readouterr()
     assert captured.out.startswith("fetched ")
     assert captured.out.endswith(" without a file, failed 0\n")
-    assert not list(tmp_path.glob("*.part"))
+    assert not list(tmp_path.glob("**/*.part"))
+
+
+async def test_download_all_with_shared_names_keeps_every_recording(
+    fake: FakeRealtimeKit, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Recordings sharing a file name each get their folder; a user's file is left alone."""
+    meeting = fake.add_meeting()
+    at = fake.now - dt.timedelta(hours=1)
+    ids = [fake.add_recording(meeting, invoked_time=at) for _ in range(3)]
+    names = {file_name(fake, recording) for recording in ids}
+    assert len(names) == 1
+    name = names.pop()
+    (tmp_path / name).write_bytes(b"the user's own file")
+    argv = [*flags(fake), "download", "--all", "-d", str(tmp_path), "--concurrency", "3"]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "fetched 3 files" in capsys.readouterr().out
+    for recording in ids:
+        assert (tmp_path / recording / name).read_bytes() == fake.storage_bytes(recording)
+    assert (tmp_path / name).read_bytes() == b"the user's own file"
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "fetched 0 files (0 bytes), skipped 3 already present" in capsys.readouterr().out
+    # A file replaced by the user is not "present": the SDK refuses to overwrite it.
+    (tmp_path / ids[0] / name).write_bytes(b"edited")
+    assert await asyncio.to_thread(main, argv) == 1
+    captured = capsys.readouterr()
+    assert "skipped 2 already present" in captured.out
+    assert f"failed {ids[0]}: " in captured.err
+    assert "move it away" in captured.err
+
+
+async def test_download_all_stops_at_the_first_fatal_disk_error(
+    fake: FakeRealtimeKit, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A write the disk refuses stops the run with one error line and no .part files."""
+    meeting = fake.add_meeting()
+    for _ in range(6):
+        fake.add_recording(meeting, file_size=60_000)
+    argv = [*flags(fake), "download", "--all", "-d", str(tmp_path), "--concurrency", "3"]
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, hard))
+    try:
+        code = await asyncio.to_thread(main, argv)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert code == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("realtimekit: error: could not write ")
+    assert captured.out.startswith("fetched 0 files")
+    assert not list(tmp_path.rglob("*.part"))
+
+
+async def test_download_into_a_file_is_one_error(
+    fake: FakeRealtimeKit, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An output folder that is a file fails once, not once per recording."""
+    meeting = fake.add_meeting()
+    for _ in range(4):
+        fake.add_recording(meeting)
+    (tmp_path / "file").write_bytes(b"")
+    argv = [*flags(fake), "download", "--all", "-d", str(tmp_path / "file")]
+    assert await asyncio.to_thread(main, argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("realtimekit: error: could not create the folder")

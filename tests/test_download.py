@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
-from aiohttp import web
 
 from realtimekit_async import (
     DownloadError,
@@ -21,8 +22,7 @@ from realtimekit_async import (
     TransportError,
     WaitTimeoutError,
 )
-from realtimekit_async._download import Sink, download, plan_downloads
-from realtimekit_async._transport import Transport
+from realtimekit_async._download import discard_partials, plan_downloads
 from realtimekit_async.testing import FakeRealtimeKit, FaultKind
 
 from . import conftest
@@ -69,52 +69,186 @@ async def test_wait_for_status_errors_and_timeouts(fake: FakeRealtimeKit) -> Non
             await rtk.wait_for_status(stuck, [])
 
 
+def manifest(folder: Path) -> dict[str, Any]:
+    """The SDK's manifest of a recording folder."""
+    data: dict[str, Any] = json.loads((folder / ".realtimekit-download.json").read_text())
+    return data
+
+
+async def leave_part(
+    fake: FakeRealtimeKit, rtk: RealtimeKitSession, recording: str, dest: Path
+) -> None:
+    """Run a download whose every attempt is cut short, leaving the SDK's .part behind."""
+    fake.inject(FaultKind.TRUNCATED, path="/_storage/", times=3)
+    with pytest.raises(TransportError):
+        await rtk.download_recording(recording, dest)
+
+
 async def test_download_writes_exact_bytes_without_token(
     fake: FakeRealtimeKit, tmp_path: Path
 ) -> None:
-    """A download writes the emulator's bytes, reports progress, and never sends the token."""
+    """A download writes the emulator's bytes into dest/<id>/, reports progress, sends no token."""
     recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
     progress: list[tuple[int, int | None]] = []
+    dest = tmp_path / "new" / "exports"
     async with session_for(fake) as rtk:
         (path,) = await rtk.download_recording(
-            recording, tmp_path, progress=lambda d, t: progress.append((d, t))
+            recording, dest, progress=lambda d, t: progress.append((d, t))
         )
+    assert path == dest / recording / fake.recording(recording)["output_file_name"]
     assert path.read_bytes() == fake.storage_bytes(recording)
     assert progress[-1] == (path.stat().st_size, path.stat().st_size)
     storage = [e for e in fake.journal if e.path.startswith("/_storage/")]
     assert len(storage) == 1
     assert "Authorization" not in storage[0].headers
-    assert not list(tmp_path.glob("*.part"))
+    assert not list(tmp_path.glob("**/*.part"))
+    entry = manifest(path.parent)["files"][path.name]
+    assert (entry["state"], entry["length"]) == ("done", path.stat().st_size)
+    assert entry["etag"].startswith('"')
 
 
-async def test_download_resumes_a_partial_file(fake: FakeRealtimeKit, tmp_path: Path) -> None:
-    """An interrupted download continues from its .part with a Range request."""
+async def test_recordings_into_one_new_folder_never_collide(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """Three recordings with the same file name into one missing folder keep three files."""
+    meeting = fake.add_meeting()
+    ids = [fake.add_recording(meeting, status="UPLOADED") for _ in range(3)]
+    async with session_for(fake) as rtk:
+        recordings = [
+            attrs.evolve(await rtk.get_recording(i), output_file_name="meeting.mp4") for i in ids
+        ]
+        paths = [(await rtk.download_recording(r, tmp_path / "exports"))[0] for r in recordings]
+        again = [(await rtk.download_recording(r, tmp_path / "exports"))[0] for r in recordings]
+    assert paths == again == [tmp_path / "exports" / i / "meeting.mp4" for i in ids]
+    for i, path in zip(ids, paths, strict=True):
+        assert path.read_bytes() == fake.storage_bytes(i)
+    assert len(storage_requests(fake)) == 3  # the second round found all three present
+
+
+async def test_file_name_picks_the_name(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """file_name= names a single file; unsafe names and track recordings are ValueErrors."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    async with session_for(fake) as rtk:
+        (path,) = await rtk.download_recording(recording, tmp_path, file_name="standup.mp4")
+        assert path == tmp_path / recording / "standup.mp4"
+        for bad in ["", "a/b", "..", ".hidden", "x\x00", "x.part", "é" * 200]:
+            with pytest.raises(ValueError, match="one plain file name"):
+                await rtk.download_recording(recording, tmp_path, file_name=bad)
+        with pytest.raises(TypeError, match="must be a str"):
+            await rtk.download_recording(recording, tmp_path, file_name=b"x")  # type: ignore[arg-type]
+        track = await rtk.start_track_recording(fake.add_meeting(), user_ids=["a"])
+        fake.advance(1)
+        await rtk.stop_recording(track.id)
+        fake.advance(1)
+        with pytest.raises(ValueError, match="track recording"):
+            await rtk.download_recording(track.id, tmp_path, file_name="t.mp4")
+        for options, match in [
+            ({"max_bytes": 0}, "at least 1"),
+            ({"timeout": float("nan")}, "finite number"),
+            ({"timeout": 0}, "finite number"),
+            ({"timeout": True}, "finite number"),
+        ]:
+            with pytest.raises(ValueError, match=match):
+                await rtk.download_recording(recording, tmp_path, **options)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="max_bytes must be an int"):
+            await rtk.download_recording(recording, tmp_path, max_bytes=1.5)  # type: ignore[arg-type]
+
+
+async def test_download_resumes_its_own_partial_file(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A .part this SDK left is continued with Range and If-Range carrying the ETag."""
     recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
     data = fake.storage_bytes(recording)
     async with session_for(fake) as rtk:
-        current = await rtk.get_recording(recording)
-        target = tmp_path / "out.mp4"
-        (tmp_path / "out.mp4.part").write_bytes(data[:1000])
-        (path,) = await rtk.download_recording(current, target)
-    assert path == target
-    assert target.read_bytes() == data
-    assert fake.journal[-1].headers["Range"] == "bytes=1000-"
-    assert storage_requests(fake) == [206]
+        await leave_part(fake, rtk, recording, tmp_path)
+        name = fake.recording(recording)["output_file_name"]
+        part = tmp_path / recording / f"{name}.part"
+        held = part.stat().st_size
+        assert 0 < held < len(data)
+        assert manifest(part.parent)["files"][name]["state"] == "part"
+        (path,) = await rtk.download_recording(recording, tmp_path)
+    assert path.read_bytes() == data
+    last = fake.journal[-1]
+    assert last.headers["Range"] == f"bytes={held}-"
+    assert last.headers["If-Range"] == manifest(path.parent)["files"][name]["etag"]
+    assert storage_requests(fake)[-1] == 206
 
 
-async def test_download_restarts_when_not_resuming(fake: FakeRealtimeKit, tmp_path: Path) -> None:
-    """resume=False discards a stale .part; a complete .part finishes with a 416."""
+async def test_foreign_and_stale_parts_are_discarded(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A .part the manifest does not claim, or resume=False, restarts from zero."""
     recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
     data = fake.storage_bytes(recording)
+    name = fake.recording(recording)["output_file_name"]
+    folder = tmp_path / recording
+    folder.mkdir()
+    (folder / f"{name}.part").write_bytes(data[:1000])  # not ours: no manifest
     async with session_for(fake) as rtk:
-        current = await rtk.get_recording(recording)
-        (tmp_path / "a.part").write_bytes(b"garbage")
-        (path,) = await rtk.download_recording(current, tmp_path / "a", resume=False)
+        (path,) = await rtk.download_recording(recording, tmp_path)
         assert path.read_bytes() == data
-        (tmp_path / "b.part").write_bytes(data)
-        (done,) = await rtk.download_recording(current, tmp_path / "b")
-        assert done.read_bytes() == data
-    assert storage_requests(fake) == [200, 416]
+        path.unlink()
+        (folder / ".realtimekit-download.json").unlink()
+        await leave_part(fake, rtk, recording, tmp_path)
+        (again,) = await rtk.download_recording(recording, tmp_path, resume=False)
+        assert again.read_bytes() == data
+    ranges = [e.headers.get("Range") for e in fake.journal if e.path.startswith("/_storage/")]
+    assert ranges[0] is None  # the foreign .part was not continued
+    assert ranges[-1] is None  # nor ours, with resume=False
+
+
+async def test_part_of_another_recording_is_not_resumed(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """A manifest written for another recording proves nothing: its .part is discarded."""
+    meeting = fake.add_meeting()
+    first, second = (fake.add_recording(meeting, status="UPLOADED") for _ in range(2))
+    async with session_for(fake) as rtk:
+        await leave_part(fake, rtk, first, tmp_path)
+        other = attrs.evolve(await rtk.get_recording(second), id=first, output_file_name="x.mp4")
+        os.rename(
+            tmp_path / first / f"{fake.recording(first)['output_file_name']}.part",
+            tmp_path / first / "x.mp4.part",
+        )
+        (path,) = await rtk.download_recording(other, tmp_path)
+    assert path.read_bytes() == fake.storage_bytes(second)
+    assert fake.journal[-1].headers.get("Range") is None
+
+
+async def test_complete_part_finishes_with_416(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A .part of ours that already holds every byte is finished by a 416 answer."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    data = fake.storage_bytes(recording)
+    name = fake.recording(recording)["output_file_name"]
+    async with session_for(fake) as rtk:
+        await leave_part(fake, rtk, recording, tmp_path)
+        (tmp_path / recording / f"{name}.part").write_bytes(data)
+        (path,) = await rtk.download_recording(recording, tmp_path)
+    assert path.read_bytes() == data
+    assert storage_requests(fake)[-1] == 416
+
+
+async def test_user_file_in_the_way_is_never_touched(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A file the SDK did not write at the target path (even of the right size) is an error."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    data = fake.storage_bytes(recording)
+    name = fake.recording(recording)["output_file_name"]
+    folder = tmp_path / recording
+    folder.mkdir()
+    mine = b"x" * len(data)
+    (folder / name).write_bytes(mine)
+    async with session_for(fake) as rtk:
+        with pytest.raises(DownloadError, match="not a file this SDK finished") as caught:
+            await rtk.download_recording(recording, tmp_path)
+        assert (folder / name).read_bytes() == mine
+        assert "move it away" in str(caught.value)
+        (folder / name).unlink()
+        (folder / name).mkdir()
+        with pytest.raises(DownloadError, match="not a file this SDK finished"):
+            await rtk.download_recording(recording, tmp_path)
+        (folder / name).rmdir()
+        (path,) = await rtk.download_recording(recording, tmp_path)
+        path.write_bytes(mine)  # edited after we finished it: no longer ours
+        with pytest.raises(DownloadError, match="not a file this SDK finished"):
+            await rtk.download_recording(recording, tmp_path)
+    assert storage_requests(fake) == [200]
 
 
 async def test_expired_link_is_renewed(fake: FakeRealtimeKit, tmp_path: Path) -> None:
@@ -130,8 +264,8 @@ async def test_expired_link_is_renewed(fake: FakeRealtimeKit, tmp_path: Path) ->
         assert storage_requests(fake) == [403, 200]
         # Known to be expired beforehand: renewed without asking storage first.
         expired = attrs.evolve(old, download_url_expiry=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-        (again,) = await rtk.download_recording(expired, tmp_path / "again.mp4")
-        assert again.exists()
+        (again,) = await rtk.download_recording(expired, tmp_path, file_name="again.mp4")
+        assert again.read_bytes() == path.read_bytes()
         assert storage_requests(fake) == [403, 200, 200]
 
 
@@ -145,6 +279,8 @@ async def test_link_refused_even_when_fresh(fake: FakeRealtimeKit, tmp_path: Pat
         with pytest.raises(DownloadError, match="even with a fresh link") as caught:
             await rtk.download_recording(stale, tmp_path)
     assert caught.value.status == 403
+    assert "X-Amz-Signature" not in str(caught.value)
+    assert "/_storage/" in str(caught.value)
 
 
 async def test_track_and_audio_downloads(fake: FakeRealtimeKit, tmp_path: Path) -> None:
@@ -158,6 +294,7 @@ async def test_track_and_audio_downloads(fake: FakeRealtimeKit, tmp_path: Path) 
         paths = await rtk.download_recording(track.id, tmp_path / "tracks")
         assert len(paths) == 2
         for path in paths:
+            assert path.parent == tmp_path / "tracks" / track.id
             assert path.read_bytes() == fake.storage_bytes(track.id, path.name)
         composite = await rtk.start_recording(meeting, audio_config={"export_file": True})
         fake.advance(1)
@@ -165,6 +302,9 @@ async def test_track_and_audio_downloads(fake: FakeRealtimeKit, tmp_path: Path) 
         fake.advance(1)
         (audio,) = await rtk.download_recording(composite.id, tmp_path, audio=True)
         assert audio.read_bytes() == fake.storage_bytes(composite.id, audio.name)
+        (video,) = await rtk.download_recording(composite.id, tmp_path)
+        assert video.parent == audio.parent
+        assert len(manifest(audio.parent)["files"]) == 2
 
 
 async def test_download_refuses_what_cannot_be_downloaded(
@@ -199,20 +339,22 @@ async def test_transient_storage_failures_resume(fake: FakeRealtimeKit, tmp_path
         fake.inject(FaultKind.TRUNCATED, path="/_storage/")
         (path,) = await rtk.download_recording(current, tmp_path)
         assert path.read_bytes() == fake.storage_bytes(recording)
+        assert storage_requests(fake)[-1] == 206
         # aiohttp itself re-sends a GET once per reset, so each attempt takes up to two.
         fake.inject(FaultKind.RESET, path="/_storage/", times=10)
-        with pytest.raises(TransportError):
-            await rtk.download_recording(current, tmp_path / "x.mp4")
+        with pytest.raises(TransportError) as caught:
+            await rtk.download_recording(current, tmp_path, file_name="x.mp4")
+        assert "X-Amz-Signature" not in str(caught.value)
         fake.inject(FaultKind.SERVER_ERROR, path="/_storage/")
         with pytest.raises(DownloadError, match="storage answered HTTP 503"):
-            await rtk.download_recording(current, tmp_path / "y.mp4")
+            await rtk.download_recording(current, tmp_path, file_name="y.mp4")
 
 
-def test_plan_sanitises_names_and_checks_sizes(tmp_path: Path) -> None:
-    """Server-supplied names cannot escape the destination folder."""
+def test_plan_sanitises_names(tmp_path: Path) -> None:
+    """Server-supplied names and ids cannot escape the destination folder."""
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     evil = Recording(
-        id="r1",
+        id="../r1",
         status="UPLOADED",
         invoked_time=t0,
         output_file_name="../../etc/passwd",
@@ -220,112 +362,109 @@ def test_plan_sanitises_names_and_checks_sizes(tmp_path: Path) -> None:
         file_size=10,
     )
     (target,) = plan_downloads(evil, tmp_path)
-    assert target.path == tmp_path / "passwd"
-    dots = Recording(
-        id="r2",
-        status="UPLOADED",
-        invoked_time=t0,
-        output_file_name="..",
-        download_url="https://s/x",
-    )
-    assert plan_downloads(dots, tmp_path)[0].path == tmp_path / "r2"
+    assert target.path == tmp_path / "_._r1" / "_._.._etc_passwd"
+    dots = attrs.evolve(evil, id="r2", output_file_name="..")
+    assert plan_downloads(dots, tmp_path)[0].path == tmp_path / "r2" / "_."
+    blank = attrs.evolve(evil, id="", output_file_name=" ")
+    assert plan_downloads(blank, tmp_path)[0].path == tmp_path / "recording" / "file"
 
 
-# --- storage servers that misbehave, driven through the download function itself -------------
+async def test_leftover_part_files_that_prove_nothing(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """Our .part gone, emptied, replaced by a FIFO or stale by ETag: the download restarts."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    data = fake.storage_bytes(recording)
+    name = fake.recording(recording)["output_file_name"]
+    folder = tmp_path / recording
+    part = folder / f"{name}.part"
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+    def gone() -> None:
+        part.unlink()
+
+    def emptied() -> None:
+        part.write_bytes(b"")
+
+    def fifo() -> None:
+        part.unlink()
+        os.mkfifo(part)
+
+    def stale() -> None:
+        # Storage answers 200 to an If-Range that no longer matches: restart from zero.
+        entries = manifest(folder)
+        entries["files"][name]["etag"] = '"an-older-version"'
+        (folder / ".realtimekit-download.json").write_text(json.dumps(entries))
+
+    async with session_for(fake) as rtk:
+        for spoil in [gone, emptied, fifo, stale]:
+            await leave_part(fake, rtk, recording, tmp_path)
+            spoil()
+            (path,) = await rtk.download_recording(recording, tmp_path)
+            assert path.read_bytes() == data
+            path.unlink()
+    assert storage_requests(fake)[-1] == 200
+    assert fake.journal[-1].headers.get("If-Range") == '"an-older-version"'
 
 
-async def _odd_storage(
-    tmp_path: Path, handler: Handler, *, gone_after_refresh: bool = False
-) -> tuple[list[Path] | DownloadError, list[str]]:
-    """Download 'f.mp4' (10 bytes stated) from a server run by *handler*; return the outcome."""
-    ranges: list[str] = []
-
-    async def recorded(request: web.Request) -> web.StreamResponse:
-        ranges.append(request.headers.get("Range", "-"))
-        return await handler(request)
-
-    app = web.Application()
-    app.router.add_get("/{name}", recorded)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    recording = Recording(
-        id="r",
-        status="UPLOADED",
-        invoked_time=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        output_file_name="f.mp4",
-        download_url=f"http://127.0.0.1:{port}/f.mp4",
-        file_size=10,
-    )
-    transport = Transport(None, connect_timeout=5, read_timeout=5)
-
-    async def stream(url: str, headers: Mapping[str, str], sink: Sink) -> int:
-        return await transport.stream(url, headers=headers, sink=sink, chunk_size=4)
-
-    async def refetch(_: str) -> Recording:
-        if gone_after_refresh:
-            return attrs.evolve(recording, output_file_name="other.mp4")
-        return recording
-
-    try:
-        result: list[Path] | DownloadError = await download(
-            recording, tmp_path, stream=stream, refetch=refetch, headers={}
+async def test_present_files_report_progress_and_outdated_ones_are_replaced(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """A file found present reports itself done; ours of another size is downloaded again."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    progress: list[tuple[int, int | None]] = []
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        (path,) = await rtk.download_recording(current, tmp_path)
+        await rtk.download_recording(
+            current, tmp_path, progress=lambda d, t: progress.append((d, t))
         )
-    except DownloadError as exc:
-        result = exc
-    finally:
-        await transport.close()
-        await runner.cleanup()
-    return result, ranges
+        assert progress == [(current.file_size, current.file_size)]
+        resized = attrs.evolve(current, file_size=(current.file_size or 0) + 1)
+        with pytest.raises(DownloadError, match="the recording states"):
+            await rtk.download_recording(resized, tmp_path)
+        assert path.read_bytes() == fake.storage_bytes(recording)  # kept until a complete one
+    assert storage_requests(fake) == [200, 200]
 
 
-async def test_storage_without_length_and_with_wrong_size(tmp_path: Path) -> None:
-    """No Content-Length is fine; a body of the wrong size is rejected and removed."""
-
-    async def short(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse()
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        await response.write(b"12345")
-        await response.write_eof()
-        return response
-
-    result, _ = await _odd_storage(tmp_path, short)
-    assert isinstance(result, DownloadError)
-    assert "downloaded 5 bytes but the recording states 10" in str(result)
-    assert not (tmp_path / "f.mp4.part").exists()
+async def test_file_gone_after_refresh(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """When the refreshed recording no longer has the refused file, DownloadError says so."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        fake.advance(8 * 24 * 3600)
+        stale = attrs.evolve(current, download_url_expiry=None, output_file_name="old.mp4")
+        with pytest.raises(DownloadError, match="no longer among the recording's files"):
+            await rtk.download_recording(stale, tmp_path)
 
 
-async def test_storage_range_answers(tmp_path: Path) -> None:
-    """A range that does not start where the .part ends is refused; an unknown total is fine."""
-    (tmp_path / "f.mp4.part").write_bytes(b"1234")
-
-    async def wrong_start(_: web.Request) -> web.StreamResponse:
-        return web.Response(status=206, body=b"xx", headers={"Content-Range": "bytes 0-1/10"})
-
-    result, _ = await _odd_storage(tmp_path, wrong_start)
-    assert isinstance(result, DownloadError)
-    assert "unexpected range" in str(result)
-
-    async def unknown_total(_: web.Request) -> web.StreamResponse:
-        return web.Response(status=206, body=b"567890", headers={"Content-Range": "bytes 4-9/*"})
-
-    result, ranges = await _odd_storage(tmp_path, unknown_total)
-    assert isinstance(result, list)
-    assert result[0].read_bytes() == b"1234567890"
-    assert ranges == ["bytes=4-"]
+async def test_several_layers_get_a_folder_each(fake: FakeRealtimeKit, tmp_path: Path) -> None:
+    """A track recording with two layers saves each layer's files in its own folder."""
+    recording = fake.add_recording(
+        fake.add_meeting(), track=True, user_ids=["a"], layers={"mic": {}, "room": {}}
+    )
+    async with session_for(fake) as rtk:
+        paths = await rtk.download_recording(recording, tmp_path)
+        again = await rtk.download_recording(recording, tmp_path)
+    assert paths == again
+    assert sorted(p.parent.name for p in paths) == ["mic", "room"]
+    for path in paths:
+        assert path.read_bytes() == fake.storage_bytes(recording, path.name)
+    assert len(storage_requests(fake)) == 2
 
 
-async def test_file_gone_after_refresh(tmp_path: Path) -> None:
-    """When the refreshed recording no longer has the file, DownloadError says so."""
-
-    async def refuse(_: web.Request) -> web.StreamResponse:
-        return web.Response(status=403, text="<Error/>")
-
-    result, ranges = await _odd_storage(tmp_path, refuse, gone_after_refresh=True)
-    assert isinstance(result, DownloadError)
-    assert "no longer among the recording's files" in str(result)
-    assert ranges == ["-"]
+async def test_discard_partials_removes_only_our_parts(
+    fake: FakeRealtimeKit, tmp_path: Path
+) -> None:
+    """discard_partials (used by the CLI when it stops) removes .part files the manifest lists."""
+    recording = fake.add_recording(fake.add_meeting(), status="UPLOADED")
+    name = fake.recording(recording)["output_file_name"]
+    async with session_for(fake) as rtk:
+        current = await rtk.get_recording(recording)
+        await discard_partials(current, tmp_path)  # nothing there yet
+        await leave_part(fake, rtk, recording, tmp_path)
+        await discard_partials(current, tmp_path)
+        assert not (tmp_path / recording / f"{name}.part").exists()
+        assert manifest(tmp_path / recording)["files"] == {}
+        (path,) = await rtk.download_recording(current, tmp_path)
+        await discard_partials(current, tmp_path)
+        assert path.exists()

@@ -1,4 +1,8 @@
-"""The emulator's object storage: presigned links, deterministic file bytes, Range requests."""
+"""The emulator's object storage: presigned links, deterministic file bytes, ETags, ranges.
+
+A ``Range`` is honoured only while an ``If-Range`` (when sent) matches the file's ETag, as S3
+does; otherwise the whole file is sent with 200.
+"""
 
 from __future__ import annotations
 
@@ -110,11 +114,24 @@ class Storage:
             )
         if rec.download_url_expiry is None or now > rec.download_url_expiry:
             return _xml_error(403, "AccessDenied", "Request has expired")
-        return self._ranged(rec, file_name, headers.get("Range") or headers.get("range"))
+        lowered = {name.lower(): value for name, value in headers.items()}
+        range_header = lowered.get("range")
+        if_range = lowered.get("if-range")
+        if if_range is not None and if_range != self.etag(rec, file_name):
+            range_header = None  # RFC 9110 13.1.5: the object changed, send all of it
+        return self._ranged(rec, file_name, range_header)
+
+    def etag(self, rec: Recording, file_name: str) -> str:
+        """The strong ETag of a stored file (it changes when its size does)."""
+        key = f"{self._seed}/{rec.id}/{file_name}/{rec.files[file_name]}".encode()
+        return f'"{hashlib.sha256(key).hexdigest()[:32]}"'
 
     def _ranged(self, rec: Recording, file_name: str, range_header: str | None) -> Reply:
         size = rec.files[file_name]
-        headers: tuple[tuple[str, str], ...] = (("Accept-Ranges", "bytes"),)
+        headers: tuple[tuple[str, str], ...] = (
+            ("Accept-Ranges", "bytes"),
+            ("ETag", self.etag(rec, file_name)),
+        )
         try:
             span = parse_range(range_header, size)
         except RangeNotSatisfiableError:
