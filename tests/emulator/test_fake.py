@@ -8,13 +8,10 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from realtimekit_async import testing
-from realtimekit_async.testing import FakeRealtimeKit, FaultKind
+from realtimekit_async import RealtimeKitSession, testing
+from realtimekit_async.testing import Credentials, FakeRealtimeKit, FaultKind
 
-from .conftest import (
-    NOW,
-    call,
-)
+from .conftest import NOW, call, sample
 
 
 def test_public_names() -> None:
@@ -136,3 +133,39 @@ def test_add_recording_overrides() -> None:
         fake.recording(rec)
     with pytest.raises(KeyError):
         fake.remove_recording(rec)
+
+
+async def test_credentials_open_a_session() -> None:
+    """`fake.credentials` is exactly what a session needs: one line, no field by field."""
+    fake = FakeRealtimeKit(now=NOW)
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = fake.credentials
+    async with fake:
+        credentials: Credentials = fake.credentials
+        assert credentials == {
+            "account_id": fake.account_id,
+            "app_id": fake.app_id,
+            "api_token": fake.api_token,
+            "base_url": fake.base_url,
+        }
+        recording_id = fake.add_recording(fake.add_meeting())
+        async with RealtimeKitSession(**fake.credentials) as rtk:
+            assert (await rtk.get_recording(recording_id)).id == recording_id
+
+
+def test_renew_links_signs_from_now() -> None:
+    """renew_links moves an uploaded recording's expiry to now + 7 days; others keep none."""
+    fake = FakeRealtimeKit(now=NOW)
+    meeting = fake.add_meeting()
+    uploaded = fake.add_recording(meeting, invoked_time=NOW - timedelta(days=30))
+    before = fake.recording(uploaded)
+    fake.renew_links(uploaded)
+    after = fake.recording(uploaded)
+    assert before["download_url_expiry"] < after["download_url_expiry"]
+    assert after["download_url_expiry"] == "2026-08-21T09:00:00.000Z"
+    assert after["download_url"] != before["download_url"]  # signed anew
+    running = fake.add_recording(meeting, status="RECORDING")
+    fake.renew_links(running)
+    assert fake.recording(running)["download_url_expiry"] is None
+    with pytest.raises(KeyError):
+        fake.renew_links("no-such-recording")

@@ -113,7 +113,12 @@ async def test_list_filters(fake: FakeRealtimeKit, http: aiohttp.ClientSession) 
     ("params", "name"),
     [
         ({"page_no": "two"}, "page_no"),
+        ({"page_no": "2.5"}, "page_no"),
+        ({"page_no": "1e-1"}, "page_no"),
+        ({"page_no": "nan"}, "page_no"),
         ({"per_page": "-1"}, "per_page"),
+        ({"per_page": "-1.0"}, "per_page"),
+        ({"per_page": "Infinity"}, "per_page"),
         ({"status": "DONE"}, "status"),
         ({"expired": "maybe"}, "expired"),
         ({"sort_by": "createdAt"}, "sort_by"),
@@ -140,3 +145,15 @@ def test_list_page_pure() -> None:
     page = list_page(state.recordings.values(), state.meetings, ListQuery(per_page=2), NOW)
     assert [r.id for r in page.items] == made[:2]
     assert page.paging() == {"total_count": 3, "start_offset": 1, "end_offset": 2}
+
+
+async def test_list_accepts_integral_numbers(
+    fake: FakeRealtimeKit, http: aiohttp.ClientSession
+) -> None:
+    """page_no/per_page are numbers in the schema: "2.0" (the official SDK's floats) is 2."""
+    seeded = fake.seed(5)
+    for page_no, per_page in (("2.0", "2.00"), ("2", "2e0"), ("02", "0.2E1"), ("2", "2")):
+        body = await listing(http, fake, {"page_no": page_no, "per_page": per_page})
+        assert ids(body) == seeded[2:4], (page_no, per_page)
+    body = await listing(http, fake, {"page_no": "0.0", "per_page": "-0"})
+    assert body["paging"] == {"total_count": 5, "start_offset": 1, "end_offset": 5}

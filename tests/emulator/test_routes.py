@@ -203,6 +203,9 @@ async def test_track_recording(fake: FakeRealtimeKit, http: aiohttp.ClientSessio
     data = fake.recording(rec)
     assert data["type"] == "TRACK"
     assert data["file_size"] == 0
+    # Uploaded: the first layer's prefix is filled into the template, as in the example.
+    uploaded_example = sample("get-track-recording-array-download-url.json")["data"]
+    assert data["output_file_name"] == uploaded_example["output_file_name"]
     assert [layer["layer_name"] for layer in data["download_url"]] == ["default", "x"]
     files = data["download_url"][0]["download_urls"]
     assert len(files) == 3

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from realtimekit_async._emulator._seed import SEED_MEETINGS, SEED_RECORDINGS
 from realtimekit_async.testing import FakeRealtimeKit
 
-from .conftest import (
-    NOW,
-)
+from .conftest import NOW
 
 
 def test_seed_is_deterministic() -> None:
@@ -24,3 +23,24 @@ def test_seed_is_deterministic() -> None:
     assert FakeRealtimeKit(now=NOW).seed(0, meetings=1) == []
     with pytest.raises(ValueError, match="seed"):
         first.seed(1, meetings=0)
+
+
+def test_seed_defaults() -> None:
+    """seed() with no arguments makes what a served emulator holds: 300 recordings, 8 meetings."""
+    fake = FakeRealtimeKit(now=NOW)
+    made = fake.seed()
+    assert (len(made), SEED_RECORDINGS, SEED_MEETINGS) == (300, 300, 8)
+    meetings = {fake.recording(r)["meeting_id"] for r in made}
+    assert len(meetings) == 8
+
+
+def test_seed_fresh_links() -> None:
+    """fresh_links signs every uploaded recording's links from now; by default old ones expired."""
+    old, fresh = FakeRealtimeKit(now=NOW), FakeRealtimeKit(now=NOW)
+    expiries = [old.recording(r)["download_url_expiry"] for r in old.seed(60)]
+    renewed = [fresh.recording(r)["download_url_expiry"] for r in fresh.seed(60, fresh_links=True)]
+    in_a_week = "2026-08-21T09:00:00.000Z"
+    assert any(expiry is not None and expiry < "2026-08-14" for expiry in expiries)
+    assert {expiry for expiry in renewed if expiry is not None} == {in_a_week}
+    # The same data otherwise: only the links that existed were renewed.
+    assert [e is None for e in expiries] == [e is None for e in renewed]

@@ -99,3 +99,22 @@ def test_max_seconds_auto_stop() -> None:
     assert fake.recording(rec)["recording_duration"] == 60
     with pytest.raises(ValueError, match="backwards"):
         fake.advance(-1)
+
+
+def test_track_upload_fills_the_name_prefix() -> None:
+    """Only an uploaded track recording's name carries its first layer's prefix."""
+    state = EmulatorState(NOW, seed=0)
+    meeting = state.add_meeting(title=None, meeting_id=None, status="ACTIVE", extra={}).id
+    layers = {"mic": {"file_name_prefix": "voice"}, "other": {"file_name_prefix": "x"}}
+    add = partial(state.add_recording, meeting, invoked_time=None, track=True)
+    uploaded = add(status="UPLOADED", overrides={"layers": layers})
+    running = add(status="RECORDING", overrides={"layers": layers})
+    renamed = add(status="UPLOADING", overrides={"output_file_name": "mine.webm"})
+    template = "{{file_name_prefix}}_{{user_id}}_{{peer_id}}_{{stream_kind}}_{{media_kind}}"
+    assert uploaded.output_file_name == template.replace("{{file_name_prefix}}", "voice") + (
+        "_{{date_time}}.webm"
+    )
+    assert running.output_file_name == f"{template}_{{{{date_time}}}}.webm"
+    state.advance(1)
+    assert renamed.status == "UPLOADED"
+    assert renamed.output_file_name == "mine.webm"  # an explicit name is kept
