@@ -25,12 +25,20 @@ from realtimekit_async.testing import FakeRealtimeKit
 from .conftest import NOW, call, eventually
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
+
+from collections.abc import Sequence
+
+
+def cli_emulator(argv: Sequence[str]) -> int:
+    """`realtimekit emulator ARGV`."""
+    return cli_main(["emulator", *argv])
+
 
 #: Both entry points, and the program name that starts their error lines.
 ENTRY_POINTS = [
     pytest.param(testing.main, "python -m realtimekit_async.testing", id="testing"),
-    pytest.param(lambda argv: cli_main(["emulator", *argv]), "realtimekit", id="cli"),
+    pytest.param(cli_emulator, "realtimekit", id="cli"),
 ]
 
 
