@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,15 +52,22 @@ def free_port() -> int:
 
 
 def interrupt_once_listening(port: int) -> threading.Thread:
-    """Press Ctrl-C (SIGINT to the main thread) once *port* accepts connections."""
+    """Press Ctrl-C (SIGINT to the main thread) once the emulator on *port* answers."""
 
     def wait_then_interrupt() -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
+            # A whole exchange with `Connection: close`, so the server itself closes its end
+            # and no half-open connection is left behind when Ctrl-C arrives.
+            probe = HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                probe.request("GET", "/", headers={"Connection": "close"})
+                probe.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.05)
+            finally:
+                probe.close()
         main_thread = threading.main_thread().ident
         assert main_thread is not None
         signal.pthread_kill(main_thread, signal.SIGINT)
@@ -209,7 +217,17 @@ def test_serves_until_ctrl_c(
     """Both entry points print the environment, serve until Ctrl-C, then exit 0."""
     port = free_port()
     thread = interrupt_once_listening(port)
-    assert main(["--port", str(port), "--seed-recordings", "5"]) == 0
+    argv = [
+        "--port",
+        str(port),
+        "--seed-recordings",
+        "5",
+        "--seed-meetings",
+        "2",
+        "--latency",
+        "0.01",
+    ]
+    assert main(argv) == 0
     thread.join()
     captured = capsys.readouterr()
     assert f"export REALTIMEKIT_BASE_URL=http://127.0.0.1:{port}/client/v4" in captured.out
