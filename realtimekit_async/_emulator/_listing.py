@@ -64,7 +64,8 @@ def _count(name: str, raw: str | None, default: int) -> int:
     if raw is None or raw == "":
         return default
     # The schema types both as `number`, and the official SDK sends floats ("2.0"): any JSON
-    # number with an integral value counts; "2.5" does not.
+    # number with an integral value counts. What the real server does with "2.5" is unknown;
+    # the emulator refuses it like any other value that is not a whole page.
     number = _NUMBER.fullmatch(raw)
     if number is None:
         raise _bad(name, "must be an integer")
