@@ -14,13 +14,9 @@ import os
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from ._cli_parser import build_parser
 from ._errors import RealtimeKitError
-
-if TYPE_CHECKING:
-    from .testing import FakeRealtimeKit
 
 __all__ = ["main"]
 
@@ -76,17 +72,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         asyncio.run(run_demo(sys.stdout))
         return 0
     if args.command == "emulator":
-        from ._cli_config import prepare_emulator  # noqa: PLC0415
-        from .testing import serve  # noqa: PLC0415 - the emulator loads only when asked for
+        from ._emulator._serve import run  # noqa: PLC0415 - the emulator loads only when asked for
 
-        def prepare(fake: FakeRealtimeKit, recordings: int) -> None:
-            prepare_emulator(fake, recordings=recordings)
-
-        try:
-            asyncio.run(serve(args.port, args.seed_recordings, sys.stdout, prepare=prepare))
-        except KeyboardInterrupt:  # Ctrl-C is the way to stop it
-            print("emulator stopped", file=sys.stderr)
-        return 0
+        return run(args, "realtimekit")  # the same as `python -m realtimekit_async.testing`
     return asyncio.run(_run(args))
 
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from ._retry import RetryPolicy
 from ._session import RealtimeKitSession
 
-if TYPE_CHECKING:
-    from .testing import FakeRealtimeKit
+__all__ = ["connect"]
 
-__all__ = ["EMULATOR_MEETINGS", "EMULATOR_RECORDINGS", "connect", "prepare_emulator"]
-
-EMULATOR_RECORDINGS: Final = 300
-EMULATOR_MEETINGS: Final = 8
 #: Flag name -> keyword of :meth:`RealtimeKitSession.from_env`; unset flags leave the env's value.
 _FLAGS: Final = {
     "account_id": "account_id",
@@ -24,26 +19,6 @@ _FLAGS: Final = {
     "token": "api_token",
     "base_url": "base_url",
 }
-
-
-def prepare_emulator(
-    fake: FakeRealtimeKit, *, recordings: int = EMULATOR_RECORDINGS, latency: float = 0.0
-) -> None:
-    """Fill a fresh emulator with the data ``--emulator`` commands see.
-
-    Args:
-        fake: a started emulator without data.
-        recordings: how many recordings to seed across :data:`EMULATOR_MEETINGS` meetings.
-        latency: seconds every request waits before it is answered, to watch progress bars.
-    """
-    fake.seed(recordings, meetings=EMULATOR_MEETINGS)
-    # Seeded recordings go back weeks, so most links have expired; the emulator hands out no
-    # fresh ones on a GET, so sign them anew here, or `download --all` would only show refusals.
-    for recording_id in fake.recording_ids:
-        if fake.recording(recording_id).get("download_url_expiry") is not None:
-            fake.renew_links(recording_id)
-    if latency > 0:
-        fake.inject("slow", times=1 << 62, delay=latency)
 
 
 @asynccontextmanager
@@ -68,15 +43,11 @@ async def connect(args: argparse.Namespace) -> AsyncGenerator[RealtimeKitSession
         async with RealtimeKitSession.from_env(retry=retry, **flags) as rtk:
             yield rtk
         return
-    from .testing import FakeRealtimeKit  # noqa: PLC0415 - the emulator loads only when asked for
+    # The emulator loads only when asked for; it starts with the data `realtimekit emulator` has.
+    from ._emulator._serve import prepare  # noqa: PLC0415
+    from .testing import FakeRealtimeKit  # noqa: PLC0415
 
     async with FakeRealtimeKit(auto_advance=True) as fake:
-        prepare_emulator(fake, latency=args.emulator_latency)
-        async with RealtimeKitSession(
-            account_id=fake.account_id,
-            app_id=fake.app_id,
-            api_token=fake.api_token,
-            base_url=fake.base_url,
-            retry=retry,
-        ) as rtk:
+        prepare(fake, latency=args.emulator_latency)
+        async with RealtimeKitSession(**fake.credentials, retry=retry) as rtk:
             yield rtk

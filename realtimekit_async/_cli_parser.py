@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from ._cli_export import FORMATS, parse_time
 from ._cli_progress import PROGRESS_MODES
+from ._emulator._serve import LATENCY, SEED_RECORDINGS
+from ._emulator._serve import add_arguments as add_emulator_arguments
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -16,13 +18,13 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser"]
 
-_DESCRIPTION = """\
+_DESCRIPTION = f"""\
 Manage Cloudflare RealtimeKit recordings.
 
 Credentials come from the global options or the environment: CLOUDFLARE_API_TOKEN,
 CLOUDFLARE_ACCOUNT_ID, REALTIMEKIT_APP_ID and, optionally, REALTIMEKIT_BASE_URL.
 Global options go before the command; --emulator runs any command against a fresh
-in-process emulator holding 300 seeded recordings.
+in-process emulator holding {SEED_RECORDINGS} seeded recordings.
 """
 
 _EXAMPLE = """\
@@ -71,7 +73,7 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         help="run against a fresh in-process emulator with seeded recordings",
     )
     # Slows every emulator answer down, to watch the progress bars; not for everyday use.
-    auth.add_argument("--emulator-latency", type=float, default=0.0, help=argparse.SUPPRESS)
+    auth.add_argument("--emulator-latency", type=float, default=LATENCY, help=argparse.SUPPRESS)
     auth.add_argument(
         "--max-attempts",
         type=_positive,
@@ -247,10 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve the emulator on 127.0.0.1 until Ctrl-C",
         "realtimekit emulator --port 8787 --seed-recordings 300",
     )
-    emulator.add_argument("--port", type=int, default=0, help="port to bind (default: any free)")
-    emulator.add_argument(
-        "--seed-recordings", type=int, default=300, metavar="N", help="recordings to create"
-    )
+    add_emulator_arguments(emulator)  # the options of `python -m realtimekit_async.testing`
     _command(
         commands,
         "demo",

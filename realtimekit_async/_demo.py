@@ -6,26 +6,20 @@ import collections
 import time
 from typing import TextIO
 
+from ._emulator._serve import SEED_RECORDINGS, prepare
 from ._models import RecordingStatus
 from ._session import RealtimeKitSession
 from .testing import FakeRealtimeKit
-
-SEEDED_RECORDINGS = 300
 
 
 async def run_demo(out: TextIO) -> None:
     """Start the emulator, drive all six calls, stream every recording, and report."""
     async with FakeRealtimeKit() as fake:
-        fake.seed(SEEDED_RECORDINGS, meetings=8)
+        prepare(fake)  # the data `realtimekit emulator` serves
         meeting = fake.add_meeting(title="Demo all-hands")
         other = fake.add_meeting(title="Demo interviews")
-        out.write(f"emulator at {fake.base_url} with {SEEDED_RECORDINGS} seeded recordings\n\n")
-        async with RealtimeKitSession(
-            account_id=fake.account_id,
-            app_id=fake.app_id,
-            api_token=fake.api_token,
-            base_url=fake.base_url,
-        ) as rtk:
+        out.write(f"emulator at {fake.base_url} with {SEED_RECORDINGS} seeded recordings\n\n")
+        async with RealtimeKitSession(**fake.credentials) as rtk:
             started = await rtk.start_recording(meeting, max_seconds=3600, file_name_prefix="demo")
             out.write(f"start_recording        -> {started.id} {started.status}\n")
             fake.advance(5)  # the emulator's clock: the recording worker picks the job up

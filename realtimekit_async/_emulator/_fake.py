@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypedDict
 
 from realtimekit_async._emulator._faults import FaultPlan
 from realtimekit_async._emulator._routes import API_ROOT, Api
+from realtimekit_async._emulator._seed import SEED_MEETINGS, SEED_RECORDINGS
 from realtimekit_async._emulator._seed import seed as seed_state
 from realtimekit_async._emulator._server import Server
-from realtimekit_async._emulator._state import LINK_LIFETIME, EmulatorState
+from realtimekit_async._emulator._state import EmulatorState
 from realtimekit_async._emulator._storage import Storage
 from realtimekit_async._emulator._wire import truncate_ms
 
@@ -21,8 +22,25 @@ if TYPE_CHECKING:
     from realtimekit_async._emulator._journal import JournalEntry
 
 DEFAULT_ACCOUNT_ID = "5f0c3a9e2b7d4e61a8c9f1d2e3b4a5c6"
-DEFAULT_APP_ID = "b7e4c1d2-6a35-4f08-9e21-3c5d7a9b0f14"
+#: 32 hex digits, the spec's pattern for app ids (``^[a-f0-9]{32}$``).
+DEFAULT_APP_ID = "b7e4c1d26a354f089e213c5d7a9b0f14"
 DEFAULT_API_TOKEN = "rtk-emulator-token"  # noqa: S105 - a fixed fake credential
+
+
+class Credentials(TypedDict):
+    """What a session needs to reach a :class:`FakeRealtimeKit`: ``RealtimeKitSession(**c)``.
+
+    Attributes:
+        account_id: The account id the API path must carry.
+        app_id: The app id the API path must carry.
+        api_token: The bearer token the emulator accepts.
+        base_url: The API root, ``http://127.0.0.1:PORT/client/v4``.
+    """
+
+    account_id: str
+    app_id: str
+    api_token: str
+    base_url: str
 
 
 class FakeRealtimeKit:
@@ -56,6 +74,8 @@ class FakeRealtimeKit:
         >>> async with FakeRealtimeKit() as fake:  # doctest: +SKIP
         ...     meeting = fake.add_meeting(title="Daily standup")
         ...     rec = fake.add_recording(meeting)
+        ...     async with RealtimeKitSession(**fake.credentials) as rtk:
+        ...         recording = await rtk.get_recording(rec)
     """
 
     def __init__(
@@ -126,6 +146,23 @@ class FakeRealtimeKit:
             raise RuntimeError("FakeRealtimeKit is not started; await start() first")
         return f"{self._api.origin}{API_ROOT}"
 
+    @property
+    def credentials(self) -> Credentials:
+        """Account, app, token and base URL in one mapping: ``RealtimeKitSession(**c)``.
+
+        The keys are the keyword arguments of :class:`~realtimekit_async.RealtimeKitSession`
+        (and of ``RealtimeKitSession.from_env``).
+
+        Raises:
+            RuntimeError: The emulator has not been started.
+        """
+        return Credentials(
+            account_id=self.account_id,
+            app_id=self.app_id,
+            api_token=self.api_token,
+            base_url=self.base_url,
+        )
+
     # --- data -----------------------------------------------------------------------------
 
     @property
@@ -138,8 +175,8 @@ class FakeRealtimeKit:
 
         UPLOADING becomes UPLOADED (links, sizes, duration; expiry = now + 7 days), INVOKED
         becomes RECORDING (``started_time`` = now), then RECORDING recordings whose recorded
-        time (pauses excluded) reached ``max_seconds`` stop at that moment (UPLOADING, with
-        a null stop reason) and finish on the next call.
+        time (pauses excluded) reached ``max_seconds`` stop at that moment (UPLOADING, without
+        a stop reason) and finish on the next call.
 
         Raises:
             ValueError: ``seconds`` is negative.
@@ -207,25 +244,43 @@ class FakeRealtimeKit:
         )
         return rec.id
 
-    def seed(self, recordings: int, *, meetings: int = 5) -> list[str]:
+    def seed(
+        self,
+        recordings: int = SEED_RECORDINGS,
+        *,
+        meetings: int = SEED_MEETINGS,
+        fresh_links: bool = False,
+    ) -> list[str]:
         """Add deterministic bulk data across all statuses.
+
+        Recordings go back in time six hours apart, so the links of older uploaded ones have
+        expired, as they would on a real account.
+
+        Args:
+            recordings: How many recordings to create.
+            meetings: How many meetings to spread them over.
+            fresh_links: Sign every uploaded recording's links from now (valid 7 days), so
+                every seeded file can be downloaded; ``expired=True`` then matches none.
 
         Returns:
             The new recording ids in the server's default list order.
+
+        Raises:
+            ValueError: A negative count, or fewer than one meeting.
         """
-        return seed_state(self._state, recordings, meetings)
+        return seed_state(self._state, recordings, meetings, fresh_links=fresh_links)
 
     def renew_links(self, recording_id: str) -> None:
         """Sign an uploaded recording's links afresh, valid for 7 days from now.
 
         Stands in for the server handing out a fresh presigned link, so a client can be tested
-        fetching the recording again after its old link expired.
+        fetching the recording again after its old link expired. A recording without links
+        (not uploaded, or the RealtimeKit bucket disabled) is left as it is.
 
         Raises:
             KeyError: Unknown recording.
         """
-        rec = self._state.recordings[recording_id]
-        rec.download_url_expiry = self._state.now + LINK_LIFETIME
+        self._state.renew_links(self._state.recordings[recording_id])
 
     def remove_recording(self, recording_id: str) -> None:
         """Delete a recording (e.g. to shift offsets during a paged scan).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from realtimekit_async._emulator._records import STATUSES
@@ -14,6 +16,10 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from realtimekit_async._emulator._records import Meeting, Recording
+
+
+#: A JSON number with at most three exponent digits (a larger one is no sensible page).
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -57,15 +63,20 @@ def _count(name: str, raw: str | None, default: int) -> int:
     # allowEmptyValue: an empty value means "not given".
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _bad(name, "must be an integer") from None
+    # The schema types both as `number`, and the official SDK sends floats ("2.0"): any JSON
+    # number with an integral value counts. What the real server does with "2.5" is unknown;
+    # the emulator refuses it like any other value that is not a whole page.
+    number = _NUMBER.fullmatch(raw)
+    if number is None:
+        raise _bad(name, "must be an integer")
+    value = Decimal(raw)
+    if value != value.to_integral_value():
+        raise _bad(name, "must be an integer")
     if value < 0:
         raise _bad(name, "must be greater than or equal to 0")
     # Q3: page_no=0 and per_page=0 are allowed by the schema (minimum 0); the likeliest
     # meaning is "the default", i.e. the first page and the default page size.
-    return value or default
+    return int(value) or default
 
 
 def _time(name: str, raw: str | None) -> datetime | None:

@@ -149,8 +149,11 @@ def render(
         data["meeting_id"] = rec.meeting_id
         data["type"] = rec.type
     if view == "full":
-        data["start_reason"] = rec.start_reason
-        data["stop_reason"] = rec.stop_reason
+        # The schema types both reasons as non-nullable objects, and what the real server sends
+        # for a recording without one (not stopped yet, stopped at max_seconds) is not
+        # documented: the emulator leaves the key out, the one answer the schema allows.
+        reasons = {"start_reason": rec.start_reason, "stop_reason": rec.stop_reason}
+        data.update({key: reason for key, reason in reasons.items() if reason is not None})
     if view != "bare":
         data["storage_config"] = public_storage_config(rec.storage_config)
     if view == "list" and meeting is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from realtimekit_async._emulator._state import default_order_key
 
@@ -11,18 +11,24 @@ if TYPE_CHECKING:
     from realtimekit_async._emulator._records import Recording
     from realtimekit_async._emulator._state import EmulatorState
 
+#: How many recordings :meth:`FakeRealtimeKit.seed` and a served emulator create by default.
+SEED_RECORDINGS: Final = 300
+#: How many meetings they are spread over by default.
+SEED_MEETINGS: Final = 8
 TITLES = ("Daily standup", "Board review", "Sprint planning", "Customer call", "All hands")
 #: One running recording per meeting at most, so the 409 rule and active-recording agree.
 _ACTIVE = ("RECORDING", "INVOKED", "PAUSED")
 _FINISHED = ("UPLOADED", "UPLOADED", "ERRORED", "UPLOADED", "UPLOADING", "UPLOADED", "UPLOADED")
 
 
-def seed(state: EmulatorState, recordings: int, meetings: int) -> list[str]:
+def seed(
+    state: EmulatorState, recordings: int, meetings: int, *, fresh_links: bool = False
+) -> list[str]:
     """Add ``meetings`` meetings and ``recordings`` recordings spread across statuses.
 
-    Recordings are six hours apart going back in time (so older links have expired), use
-    every status, and vary audio export, custom storage, start reasons, the bucket switch
-    and track recordings.
+    Recordings are six hours apart going back in time (so older links have expired, unless
+    ``fresh_links`` signs every link anew from now), use every status, and vary audio export,
+    custom storage, start reasons, the bucket switch and track recordings.
 
     Returns:
         The new recording ids in the default list order.
@@ -69,5 +75,7 @@ def seed(state: EmulatorState, recordings: int, meetings: int) -> list[str]:
             track=track,
             overrides=overrides,
         )
+        if fresh_links:
+            state.renew_links(rec)
         made.append(rec)
     return [rec.id for rec in sorted(made, key=default_order_key, reverse=True)]

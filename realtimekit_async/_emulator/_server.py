@@ -13,7 +13,7 @@ from aiohttp import web
 from realtimekit_async._emulator._faults import Fault, FaultKind
 from realtimekit_async._emulator._journal import JournalEntry, freeze_headers, read_body
 from realtimekit_async._emulator._storage import PREFIX
-from realtimekit_async._emulator._wire import Reply, cloudflare_error, json_reply
+from realtimekit_async._emulator._wire import HOST, Reply, cloudflare_error, json_reply
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from realtimekit_async._emulator._faults import FaultPlan
     from realtimekit_async._emulator._routes import Api
 
-HOST = "127.0.0.1"
 #: close() waits this long for handlers still running (a SLOW fault) before cancelling them.
 SHUTDOWN_TIMEOUT = 0.25
 #: Faults that answer in place of the API, which then never sees the request.

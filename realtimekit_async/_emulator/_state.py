@@ -256,7 +256,7 @@ class EmulatorState:
                 limit = truncate_ms(rec.active_since + timedelta(seconds=left))
                 self._bank(rec, limit)
                 # max_seconds stops have no documented stop reason (the enum has none that
-                # fits), so the emulator reports null rather than invent one.
+                # fits), so the emulator sends none rather than invent one.
                 self._stop(rec, limit, None)
 
     def upload(self, rec: Recording, at: datetime) -> None:
@@ -268,6 +268,12 @@ class EmulatorState:
         rec.download_url_expiry = at + LINK_LIFETIME
         if rec.is_track:
             rec.file_size = 0
+            # Once uploaded, the name template has its prefix filled in, as in
+            # examples/get-track-recording-array-download-url.json. Which layer's prefix the
+            # real server uses with several layers is unknown; the first one's is the guess.
+            for prefix in list(rec.layers.values())[:1]:
+                name = rec.output_file_name.replace("{{file_name_prefix}}", prefix, 1)
+                rec.output_file_name = name
             users = rec.user_ids or [f"user-{self.rng.randint(1000, 9999)}" for _ in range(2)]
             stamp = epoch_ms(rec.started_time or at)
             for layer, prefix in rec.layers.items():
@@ -352,6 +358,11 @@ class EmulatorState:
         rec.stop_reason = api_reason() if self.rng.random() < 0.5 else {"reason": "ALL_PEERS_LEFT"}
         if status == "UPLOADED":
             self.upload(rec, stopped + timedelta(seconds=30))
+
+    def renew_links(self, rec: Recording) -> None:
+        """Sign an uploaded recording's links afresh, valid for 7 days from now."""
+        if rec.download_url_expiry is not None:
+            rec.download_url_expiry = self.now + LINK_LIFETIME
 
     def remove(self, recording_id: str) -> None:
         """Forget a recording.

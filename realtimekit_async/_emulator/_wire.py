@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 JSON_TYPE = "application/json"
+#: The emulator binds this address only.
+HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)

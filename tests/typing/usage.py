@@ -64,3 +64,13 @@ async def batch(session: aiohttp.ClientSession) -> list[str]:
     await rtk.start_track_recording("m", layers={"default": TrackLayer(file_name_prefix="x")})
     await rtk.aclose()
     return ids
+
+
+async def emulated() -> None:
+    from realtimekit_async.testing import Credentials, FakeRealtimeKit
+
+    async with FakeRealtimeKit() as fake:
+        credentials: Credentials = fake.credentials
+        ids: list[str] = fake.seed(30, meetings=3, fresh_links=True)
+        async with RealtimeKitSession(**credentials, retry=RetryPolicy(attempts=2)) as rtk:
+            await rtk.get_recording(ids[0])
