@@ -45,6 +45,7 @@ from ._models import (
     VideoConfig,
     Watermark,
     WatermarkSize,
+    Webhook,
 )
 from ._timestamps import format_datetime, parse_datetime
 
@@ -70,6 +71,7 @@ _RESPONSE_MODELS: tuple[type, ...] = (
     Meeting,
     Paging,
     Recording,
+    Webhook,
 )
 _TRACK_DOWNLOADS = tuple[TrackLayerDownload, ...]
 _DOWNLOAD_URL = str | _TRACK_DOWNLOADS
@@ -300,7 +302,7 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         converter.register_structure_hook_func(_is(cls | None), optional)  # pyright: ignore[reportUnknownArgumentType]
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
-    for cls in (StartReason, StopReason, Meeting, Paging, Recording):
+    for cls in (StartReason, StopReason, Meeting, Paging, Recording, Webhook):
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
     for cls in _REQUEST_OPTIONS:
         converter.register_unstructure_hook(

@@ -37,6 +37,7 @@ DESIGN_NAMES = {
     "ConnectError",
     "RequestTimeoutError",
     "ResponseParseError",
+    "Webhook",
 }
 ADDITIONS = {
     "DEFAULT_BASE_URL",
@@ -63,6 +64,7 @@ ADDITIONS = {
     "Watermark",
     "WatermarkPosition",
     "WatermarkSize",
+    "WebhookEventName",
 }
 
 
