@@ -15,7 +15,7 @@ Delivery is at-least-once and unordered: de-duplicate by :attr:`WebhookEvent.del
 """
 
 try:
-    import cryptography  # noqa: F401 - only to fail early with a useful message
+    import cryptography  # noqa: F401  # pyright: ignore[reportUnusedImport] - fail early, clearly
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without cryptography
     msg = (
         "realtimekit_async.webhooks needs the 'webhooks' extra: "

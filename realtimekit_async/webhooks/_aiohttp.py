@@ -20,7 +20,8 @@ from typing import Final
 
 from aiohttp import web
 
-from .._errors import RealtimeKitError
+from realtimekit_async._errors import RealtimeKitError
+
 from ._dedup import DeliveryStore, MemoryDeliveryStore
 from ._errors import WebhookPayloadError, WebhookVerificationError
 from ._events import WebhookEvent
@@ -85,7 +86,7 @@ class WebhookReceiver:
             logger.warning("refused a signed webhook delivery: %s", exc)
             return web.Response(status=400, text="invalid payload")
         except RealtimeKitError as exc:
-            logger.error("could not verify a webhook delivery: %s", exc)  # noqa: TRY400
+            logger.error("could not verify a webhook delivery: %s", exc)
             return web.Response(status=503, text="cannot verify now")
         if event.delivery_id is not None and await self.store.seen(event.delivery_id):
             logger.info("skipped duplicate delivery %s (%s)", event.delivery_id, event.event)
@@ -112,7 +113,9 @@ class WebhookReceiver:
         return b"".join(chunks)
 
     @staticmethod
-    async def _run(callback: Callable[[WebhookEvent], Awaitable[None]], event: WebhookEvent) -> None:
+    async def _run(
+        callback: Callable[[WebhookEvent], Awaitable[None]], event: WebhookEvent
+    ) -> None:
         try:
             await callback(event)
         except Exception:

@@ -13,10 +13,11 @@ from typing import Any, Final, TypeVar, cast
 
 import cattrs
 
-from .. import _json
-from .._models import Recording, WebhookEventName
-from .._protocol import converter
-from .._timestamps import parse_datetime
+from realtimekit_async import _json
+from realtimekit_async._models import Recording, WebhookEventName
+from realtimekit_async._protocol import converter
+from realtimekit_async._timestamps import parse_datetime
+
 from ._errors import WebhookPayloadError
 from ._events import (
     LivestreamStatusUpdate,
@@ -42,6 +43,8 @@ T = TypeVar("T")
 #: What structuring or parsing can raise on a malformed value (dates out of range overflow).
 _VALUE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError)
 
+_DECODE_ERRORS: tuple[type[Exception], ...] = (*_json.DecodeError, RecursionError)
+
 #: A file size written as a string has at most this many digits (int() of longer is slow).
 _MAX_DIGITS: Final = 30
 
@@ -54,7 +57,7 @@ def decode_body(body: bytes) -> dict[str, Any]:
     """The JSON object of a verified body."""
     try:
         value: Any = _json.loads(body)
-    except (*_json.DecodeError, RecursionError):
+    except _DECODE_ERRORS:
         msg = "the webhook body is not JSON"
         raise WebhookPayloadError(msg, field_path="$") from None
     if not isinstance(value, dict):
@@ -104,7 +107,7 @@ def _exact(kind: type[T]) -> Callable[[Any], T]:
     def check(value: Any) -> T:
         if type(value) is not kind:
             raise TypeError(kind)
-        return cast("T", value)
+        return value
 
     return check
 
@@ -164,9 +167,8 @@ _RECORDING_FIELDS.update({name: name for name in set(_RECORDING_FIELDS.values())
 
 def _file_size(value: Any) -> Any:
     """The docs send ``fileSize`` as a string of digits, Dyte sent a number: both are ints."""
-    if type(value) is str and 0 < len(value) <= _MAX_DIGITS and value.isascii():
-        if value.isdigit():
-            return int(value)
+    if type(value) is str and 0 < len(value) <= _MAX_DIGITS and value.isascii() and value.isdigit():
+        return int(value)
     return value
 
 

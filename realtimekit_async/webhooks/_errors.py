@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .._errors import RealtimeKitError, ResponseParseError
+from realtimekit_async._errors import RealtimeKitError, ResponseParseError
 
 __all__ = ["WebhookPayloadError", "WebhookVerificationError"]
 

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._models import Recording, WebhookEventName
-from .._redaction import mask_secret, redact_url_repr
+from realtimekit_async._models import Recording, WebhookEventName
+from realtimekit_async._redaction import mask_secret, redact_url_repr
 
 __all__ = [
     "LivestreamStatusUpdate",

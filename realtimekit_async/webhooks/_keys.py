@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from .. import _json
-from .._errors import APIError, ResponseParseError, ServerError
-from .._transport import Transport
+from realtimekit_async import _json
+from realtimekit_async._errors import APIError, ResponseParseError, ServerError
+from realtimekit_async._transport import Transport
+
 from ._errors import WebhookVerificationError
 from ._events import WebhookEvent
 from ._parse import MAX_BODY_SIZE, parse_event
@@ -25,7 +26,7 @@ from ._signature import PublicKey, load_public_key
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from .._transport import ClientSession
+    from realtimekit_async._transport import ClientSession
 
 __all__ = ["PUBLIC_KEY_ENV", "WELL_KNOWN_URL", "WebhookKeyCache"]
 
@@ -37,6 +38,16 @@ PUBLIC_KEY_ENV: Final = "REALTIMEKIT_WEBHOOK_PUBLIC_KEY"
 
 #: The largest key document accepted; a PEM key is a few hundred bytes.
 MAX_KEY_DOCUMENT: Final = 64 * 1024
+
+
+_KEY_PATH: Final = "/.well-known/webhooks.json"
+_DOCUMENT_ERRORS: tuple[type[Exception], ...] = (
+    *_json.DecodeError,
+    TypeError,
+    KeyError,
+    IndexError,
+    RecursionError,
+)
 
 
 class WebhookKeyCache:
@@ -151,22 +162,29 @@ class WebhookKeyCache:
         response = await self._transport.send(
             "GET", self.url, headers={"accept": "application/json"}, timeout=self._timeout
         )
-        where = {"method": "GET", "path": "/.well-known/webhooks.json"}
         if response.status != 200:
             cls = ServerError if response.status >= 500 else APIError
             msg = f"fetching the webhook public key answered HTTP {response.status}"
-            raise cls(msg, status=response.status, cf_ray=response.headers.get("cf-ray"), **where)
+            raise cls(
+                msg,
+                status=response.status,
+                cf_ray=response.headers.get("cf-ray"),
+                method="GET",
+                path=_KEY_PATH,
+            )
         try:
             if len(response.body) > MAX_KEY_DOCUMENT:
-                raise ValueError("too large")  # noqa: TRY301 - one message for every failure
+                raise ValueError("too large")
             document: Any = _json.loads(response.body)
             pem = cast("dict[str, Any]", document["data"])["publicKey"]
             if not isinstance(pem, str):
-                raise TypeError(type(pem).__name__)  # noqa: TRY301
+                raise TypeError(type(pem).__name__)
             return load_public_key(pem)
-        except (*_json.DecodeError, TypeError, KeyError, IndexError, RecursionError) as exc:
+        except _DOCUMENT_ERRORS as exc:
             msg = f"the webhook key document holds no RSA public key at $.data.publicKey ({exc})"
-            raise ResponseParseError(msg, status=response.status, **where) from exc
+            raise ResponseParseError(
+                msg, status=response.status, method="GET", path=_KEY_PATH
+            ) from exc
 
     async def aclose(self) -> None:
         """Close the aiohttp session if this cache made it."""

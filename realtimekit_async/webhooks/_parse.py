@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, cast
 
 from ._decode import decode_body, decode_event
 from ._errors import WebhookPayloadError
@@ -53,11 +53,12 @@ def parse_event(
             Answer 400.
         ValueError: *public_key* is not an RSA public key (a configuration error).
     """
-    if not isinstance(body, bytes | bytearray | memoryview):
-        msg = f"body must be the raw request bytes, got {type(body).__name__}"
+    given = cast("object", body)  # a str here is a parsed-and-reserialised body: say so early
+    if not isinstance(given, bytes | bytearray):
+        msg = f"body must be the raw request bytes, got {type(given).__name__}"
         raise TypeError(msg)
     key = load_public_key(public_key)
-    body = bytes(body)
+    body = bytes(given)
     if len(body) > max_body_size:
         msg = f"the webhook body has {len(body)} bytes, more than the {max_body_size} accepted"
         raise WebhookPayloadError(msg)

@@ -13,9 +13,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar, cast
 
-from .._models import Recording, RecordingStatus
+from realtimekit_async._models import Recording, RecordingStatus
+
 from ._events import RecordingStatusUpdate, WebhookEvent
 
 __all__ = ["Subscription", "WebhookWatcher"]
@@ -35,13 +36,15 @@ class Subscription(Generic[E]):
 
     def __init__(self, watcher: WebhookWatcher, key: str, size: int) -> None:
         self._watcher = watcher
-        self._key = key
+        #: The recording id subscribed to ("" for everything).
+        self.key = key
         self._queue: asyncio.Queue[E] = asyncio.Queue(size)
         #: Events dropped because the queue was full.
         self.dropped = 0
         self.closed = False
 
-    def _put(self, event: E) -> None:
+    def push(self, event: E) -> None:
+        """Queue *event* (the watcher calls this), dropping the oldest when full."""
         if self._queue.full():
             self._queue.get_nowait()
             self.dropped += 1
@@ -59,7 +62,7 @@ class Subscription(Generic[E]):
         """Stop receiving events (idempotent)."""
         if not self.closed:
             self.closed = True
-            self._watcher._unsubscribe(self._key, self)  # noqa: SLF001 - the owner's bookkeeping
+            self._watcher.unsubscribe(self)
 
     def __aiter__(self) -> Subscription[E]:
         return self
@@ -118,7 +121,7 @@ class WebhookWatcher:
             self._remember(recording)
             targets |= self._subscriptions.get(recording.id, set())
         for subscription in targets:
-            subscription._put(event)  # noqa: SLF001
+            subscription.push(event)
 
     def _remember(self, recording: Recording) -> None:
         known = self._latest.get(recording.id)
@@ -135,7 +138,8 @@ class WebhookWatcher:
 
     def subscribe(self, recording_id: str) -> Subscription[RecordingStatusUpdate]:
         """Receive the ``recording.statusUpdate`` events of one recording."""
-        if not isinstance(recording_id, str) or not recording_id:
+        given = cast("object", recording_id)
+        if not isinstance(given, str) or not given:
             msg = f"recording_id must be a non-empty string, got {recording_id!r}"
             raise ValueError(msg)
         return self._add(Subscription[RecordingStatusUpdate](self, recording_id, self.queue_size))
@@ -145,13 +149,15 @@ class WebhookWatcher:
         return self._add(Subscription[WebhookEvent](self, _ALL, self.queue_size))
 
     def _add(self, subscription: Subscription[E]) -> Subscription[E]:
-        key = subscription._key  # noqa: SLF001
+        key = subscription.key
         self._subscriptions.setdefault(key, set()).add(subscription)  # type: ignore[arg-type]
         return subscription
 
-    def _unsubscribe(self, key: str, subscription: Subscription[E]) -> None:
+    def unsubscribe(self, subscription: Subscription[E]) -> None:
+        """Forget *subscription* (what :meth:`Subscription.close` calls)."""
+        key = subscription.key
         subs = self._subscriptions.get(key, set())
-        subs.discard(subscription)  # type: ignore[arg-type]
+        subs.discard(subscription)
         if not subs:
             self._subscriptions.pop(key, None)
 
