@@ -46,6 +46,7 @@ from ._models import (
     Watermark,
     WatermarkSize,
     Webhook,
+    WebhookEventName,
 )
 from ._timestamps import format_datetime, parse_datetime
 
@@ -73,6 +74,7 @@ _RESPONSE_MODELS: tuple[type, ...] = (
     Recording,
     Webhook,
 )
+_EVENT_NAMES = tuple[WebhookEventName | str, ...]
 _TRACK_DOWNLOADS = tuple[TrackLayerDownload, ...]
 _DOWNLOAD_URL = str | _TRACK_DOWNLOADS
 
@@ -251,6 +253,17 @@ def _unstructure_download_url(value: str | tuple[TrackLayerDownload, ...] | None
     ]
 
 
+def _event_names_hook() -> Callable[[Any, Any], tuple[WebhookEventName | str, ...]]:
+    name = _open_enum_hook(WebhookEventName | str)
+
+    def structure(value: Any, _: Any) -> tuple[WebhookEventName | str, ...]:
+        # Only a JSON array: cattrs would take a bare string as a tuple of its letters.
+        names: list[Any] = _expect(value, list, "a list of event names")  # pyright: ignore[reportUnknownVariableType]
+        return tuple(name(item, None) for item in names)
+
+    return structure
+
+
 _OPTIONAL_SCALARS: dict[type, Callable[[Any, Any], Any]] = {
     str: _structure_optional_str,
     dt.datetime: _structure_optional_datetime,
@@ -287,6 +300,7 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         lambda tp: tp in (_DOWNLOAD_URL, _DOWNLOAD_URL | None), _unstructure_download_url
     )
 
+    converter.register_structure_hook_func(lambda tp: tp == _EVENT_NAMES, _event_names_hook())
     converter.register_structure_hook(
         Caller, make_dict_structure_fn(Caller, converter, user_id=override(rename="user_Id"))
     )
