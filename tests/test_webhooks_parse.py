@@ -1,7 +1,8 @@
 import base64
+import contextlib
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -115,7 +116,9 @@ def test_uploaded_recording_is_the_rest_recording() -> None:
     )
     assert rec.audio_download_url is not None
     assert rec.download_url_expiry == dt.datetime(2026, 12, 7, 14, 45, tzinfo=dt.UTC)
-    assert rec.started_time == rec.invoked_time == dt.datetime(2026, 11, 30, 14, 0, 5, tzinfo=dt.UTC)
+    assert (
+        rec.started_time == rec.invoked_time == dt.datetime(2026, 11, 30, 14, 0, 5, tzinfo=dt.UTC)
+    )
     assert rec.stopped_time is not None
     assert rec.stopped_time.tzinfo is dt.UTC
     assert rec.meeting_id == "3f1c2a9e-5b7d-4c61-8e2f-9a0b1c2d3e4f"
@@ -205,13 +208,18 @@ def test_file_size_as_a_number() -> None:
     assert event.recording.file_size == 2_044_680
 
 
+def test_file_size_absent() -> None:
+    """A recording without fileSize has file_size None."""
+    event = deliver(with_recording(fileSize=None))
+    assert isinstance(event, RecordingStatusUpdate)
+    assert event.recording.file_size is None
+
+
 def test_dyte_timestamps_with_a_space() -> None:
     """`2023-04-14 04:46:08.306221Z` parses to an aware UTC datetime."""
     event = deliver(with_recording(startedTime="2023-04-14 04:46:08.306221Z"))
     assert isinstance(event, RecordingStatusUpdate)
-    assert event.recording.started_time == dt.datetime(
-        2023, 4, 14, 4, 46, 8, 306221, tzinfo=dt.UTC
-    )
+    assert event.recording.started_time == dt.datetime(2023, 4, 14, 4, 46, 8, 306221, tzinfo=dt.UTC)
 
 
 def test_meeting_id_falls_back_to_the_meeting() -> None:
@@ -348,7 +356,7 @@ def test_body_is_verified_before_parsing() -> None:
 
 
 def test_public_key_forms() -> None:
-    """PEM text, PEM bytes, a loaded key and a PEM with literal \\n escapes all work."""
+    """PEM text, PEM bytes, a loaded key and a PEM with escaped line breaks all work."""
     body = body_of(webhook_sample("meeting.started.json"))
     headers = signed_headers(body)
     pem = public_pem()
@@ -377,7 +385,8 @@ def test_body_must_be_bytes() -> None:
     with pytest.raises(TypeError, match="raw request bytes"):
         parse_event("{}", {}, public_key=public_pem())  # type: ignore[arg-type]
     body = body_of(webhook_sample("meeting.started.json"))
-    event = parse_event(bytearray(body), signed_headers(body), public_key=public_pem())
+    raw: Any = bytearray(body)
+    event = parse_event(raw, signed_headers(body), public_key=public_pem())
     assert isinstance(event, MeetingStarted)
 
 
@@ -455,8 +464,9 @@ def test_bad_recordings_raise_payload_errors(changes: dict[str, Any], where: str
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -475,14 +485,14 @@ def test_any_bytes_and_headers_raise_only_our_errors(body: bytes, headers: dict[
 )
 def test_signed_mutations_raise_only_payload_errors(name: str, path: list[str], value: Any) -> None:
     """A documented body with any value swapped in anywhere parses or raises WebhookPayloadError."""
-    data: Any = webhook_sample(name)
+    data = webhook_sample(name)
     node = data
     for key in path[:-1]:
-        child = node.get(key) if isinstance(node, dict) else None
+        child = node.get(key)
         if not isinstance(child, dict):
             break
-        node = child
-    if isinstance(node, dict) and path:
+        node = cast("dict[str, Any]", child)
+    if path:
         node[path[-1]] = value
     body = json.dumps(data).encode()
     try:
@@ -496,7 +506,5 @@ def test_signed_mutations_raise_only_payload_errors(name: str, path: list[str], 
 def test_signed_json_of_any_shape_raises_only_payload_errors(value: Any) -> None:
     """Any signed JSON value parses to an event or raises WebhookPayloadError."""
     body = json.dumps(value).encode()
-    try:
+    with contextlib.suppress(WebhookPayloadError):
         parse_event(body, signed_headers(body), public_key=public_pem())
-    except WebhookPayloadError:
-        pass

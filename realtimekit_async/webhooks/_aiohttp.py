@@ -40,7 +40,7 @@ _CHUNK: Final = 1 << 16
 class WebhookReceiver:
     """An ``aiohttp.web`` handler for RealtimeKit deliveries.
 
-    ``app.router.add_post("/webhooks", receiver)``; on shutdown, ``await receiver.aclose()``
+    ``app.router.add_post("/webhooks", receiver.handle)``; on shutdown, ``await receiver.aclose()``
     lets running callbacks finish (``app.on_cleanup.append(lambda app: receiver.aclose())``).
 
     Args:
@@ -72,8 +72,8 @@ class WebhookReceiver:
         # Strong references: the event loop keeps only weak ones to running tasks.
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
-        """Handle one delivery (the aiohttp handler)."""
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Handle one delivery: the aiohttp handler to route ``POST`` requests to."""
         body = await self._read(request)
         if body is None:
             return web.Response(status=413, text="body too large")

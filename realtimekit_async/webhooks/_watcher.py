@@ -9,7 +9,6 @@ nothing arrives for a while; :meth:`Subscription.get` with a timeout is made for
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from types import TracebackType
@@ -177,19 +176,19 @@ class WebhookWatcher:
         if not wanted:
             msg = "statuses must name at least one status"
             raise ValueError(msg)
-        deadline = None if timeout is None else time.monotonic() + timeout
         # Subscribe before looking at the latest, so an event between the two is not missed.
         with self.subscribe(recording_id) as subscription:
             known = self.latest(recording_id)
             if known is not None and str(known.status) in wanted:
                 return known
-            while True:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return None
-                event = await subscription.get(left)
-                if event is not None and str(event.recording.status) in wanted:
-                    return event.recording
+            try:
+                async with asyncio.timeout(timeout):
+                    async for event in subscription:
+                        if str(event.recording.status) in wanted:
+                            return event.recording
+            except TimeoutError:
+                pass
+        return None
 
 
 def _is_final(status: RecordingStatus | str) -> bool:
