@@ -479,6 +479,20 @@ def test_any_bytes_and_headers_raise_only_our_errors(body: bytes, headers: dict[
 
 
 @given(
+    body=st.binary(max_size=300),
+    signature=st.binary(max_size=600).map(lambda raw: base64.b64encode(raw).decode()),
+    name=st.sampled_from(["rtk-signature", "RTK-SIGNATURE", "Rtk-Signature"]),
+)
+def test_any_base64_signature_raises_only_our_errors(
+    body: bytes, signature: str, name: str
+) -> None:
+    """Well-formed but arbitrary signatures of any length are refused as mismatches."""
+    with pytest.raises(WebhookVerificationError) as info:
+        parse_event(body, {name: signature}, public_key=public_pem())
+    assert info.value.reason in {"mismatch", "malformed"}
+
+
+@given(
     name=st.sampled_from(sorted(EXPECTED_CLASSES)),
     path=st.lists(st.text(max_size=3) | st.sampled_from(["recording", "meeting", "fileSize"])),
     value=json_values,
