@@ -410,7 +410,7 @@ class RecordingPage:
     paging: Paging
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Webhook:
     """A webhook registration: where RealtimeKit POSTs which events.
 
@@ -422,9 +422,9 @@ class Webhook:
     name: str
     url: str = attrs.field(repr=redact_url_repr)
     events: tuple[WebhookEventName | str, ...]
+    enabled: bool = True
     created_at: dt.datetime
     updated_at: dt.datetime
-    enabled: bool = True
 
 
 # Resolve the string annotations now, while this module's names are at hand: the package
