@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict and pyright strict over the package, the tests and tests/typing."""
-    session.install("-e", ".[speedups,cli,otel]", *_group("typing"))
+    session.install("-e", ".[speedups,cli,otel,webhooks]", *_group("typing"))
     session.run("mypy")
     session.run("pyright")
 
@@ -38,7 +38,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test-suite under ``python -X dev``, with 100 % branch coverage."""
-    session.install("-e", ".[speedups,cli,otel]", *_group("test"))
+    session.install("-e", ".[speedups,cli,otel,webhooks]", *_group("test"))
     # A flat layout needs PYTHONSAFEPATH so coverage measures the installed package only once.
     env = {"PYTHONSAFEPATH": "1"}
     session.run(
@@ -58,7 +58,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the docs offline with warnings as errors, then run every example in them."""
-    session.install("-e", ".[speedups,cli,otel]", *_group("docs"))
+    session.install("-e", ".[speedups,cli,otel,webhooks]", *_group("docs"))
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
     session.run(
         "sphinx-build", "-W", "--keep-going", "-b", "doctest", "docs", "docs/_build/doctest"

@@ -10,7 +10,8 @@ Start here::
             print(recording.id, recording.download_url)
 
 Everything public is importable from this package; the ``_``-prefixed modules are private.
-The in-process emulator for tests lives in :mod:`realtimekit_async.testing`.
+The in-process emulator for tests lives in :mod:`realtimekit_async.testing`; receiving
+webhooks, in :mod:`realtimekit_async.webhooks` (extra ``webhooks``).
 """
 
 from ._config import USE_DEFAULT, UseDefault
@@ -80,6 +81,8 @@ from ._models import (
     Watermark,
     WatermarkPosition,
     WatermarkSize,
+    Webhook,
+    WebhookEventName,
 )
 from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter, RateLimiter
@@ -157,6 +160,8 @@ __all__ = [
     "Watermark",
     "WatermarkPosition",
     "WatermarkSize",
+    "Webhook",
+    "WebhookEventName",
     "__version__",
     "capture_responses",
 ]

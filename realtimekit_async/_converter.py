@@ -45,6 +45,8 @@ from ._models import (
     VideoConfig,
     Watermark,
     WatermarkSize,
+    Webhook,
+    WebhookEventName,
 )
 from ._timestamps import format_datetime, parse_datetime
 
@@ -70,7 +72,9 @@ _RESPONSE_MODELS: tuple[type, ...] = (
     Meeting,
     Paging,
     Recording,
+    Webhook,
 )
+_EVENT_NAMES = tuple[WebhookEventName | str, ...]
 _TRACK_DOWNLOADS = tuple[TrackLayerDownload, ...]
 _DOWNLOAD_URL = str | _TRACK_DOWNLOADS
 
@@ -262,6 +266,17 @@ def _unstructure_download_url(value: str | tuple[TrackLayerDownload, ...] | None
     ]
 
 
+def _event_names_hook() -> Callable[[Any, Any], tuple[WebhookEventName | str, ...]]:
+    name = _open_enum_hook(WebhookEventName | str)
+
+    def structure(value: Any, _: Any) -> tuple[WebhookEventName | str, ...]:
+        # Only a JSON array: cattrs would take a bare string as a tuple of its letters.
+        names: list[Any] = _expect(value, list, "a list of event names")  # pyright: ignore[reportUnknownVariableType]
+        return tuple(name(item, None) for item in names)
+
+    return structure
+
+
 _OPTIONAL_SCALARS: dict[type, Callable[[Any, Any], Any]] = {
     str: _structure_optional_str,
     dt.datetime: _structure_optional_datetime,
@@ -298,6 +313,7 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         lambda tp: tp in (_DOWNLOAD_URL, _DOWNLOAD_URL | None), _unstructure_download_url
     )
 
+    converter.register_structure_hook_func(lambda tp: tp == _EVENT_NAMES, _event_names_hook())
     converter.register_structure_hook(
         Caller, make_dict_structure_fn(Caller, converter, user_id=override(rename="user_Id"))
     )
@@ -313,7 +329,7 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         converter.register_structure_hook_func(_is(cls | None), optional)  # pyright: ignore[reportUnknownArgumentType]
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
-    for cls in (StartReason, StopReason, Meeting, Paging, Recording):
+    for cls in (StartReason, StopReason, Meeting, Paging, Recording, Webhook):
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
     for cls in _REQUEST_OPTIONS:
         converter.register_unstructure_hook(

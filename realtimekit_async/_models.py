@@ -52,6 +52,8 @@ __all__ = [
     "Watermark",
     "WatermarkPosition",
     "WatermarkSize",
+    "Webhook",
+    "WebhookEventName",
 ]
 
 
@@ -170,6 +172,20 @@ class SortOrder(enum.StrEnum):
 
     ASC = "ASC"
     DESC = "DESC"
+
+
+class WebhookEventName(enum.StrEnum):
+    """What a webhook can subscribe to (``GET …/webhooks/all`` serves the current list)."""
+
+    MEETING_STARTED = "meeting.started"
+    MEETING_ENDED = "meeting.ended"
+    MEETING_PARTICIPANT_JOINED = "meeting.participantJoined"
+    MEETING_PARTICIPANT_LEFT = "meeting.participantLeft"
+    MEETING_CHAT_SYNCED = "meeting.chatSynced"
+    RECORDING_STATUS_UPDATE = "recording.statusUpdate"
+    LIVESTREAMING_STATUS_UPDATE = "livestreaming.statusUpdate"
+    MEETING_TRANSCRIPT = "meeting.transcript"
+    MEETING_SUMMARY = "meeting.summary"
 
 
 # --- request options: what a caller sends, unstructured without the unset (None) fields ----------
@@ -392,6 +408,23 @@ class RecordingPage:
 
     items: tuple[Recording, ...]
     paging: Paging
+
+
+@attrs.frozen(kw_only=True)
+class Webhook:
+    """A webhook registration: where RealtimeKit POSTs which events.
+
+    ``enabled`` is ``True`` when the server leaves it out (the schema's default). Query strings
+    of ``url`` that look like credentials are masked in ``repr``.
+    """
+
+    id: str
+    name: str
+    url: str = attrs.field(repr=redact_url_repr)
+    events: tuple[WebhookEventName | str, ...]
+    enabled: bool = True
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 # Resolve the string annotations now, while this module's names are at hand: the package

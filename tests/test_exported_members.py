@@ -49,6 +49,7 @@ DESIGN_NAMES = {
     "ConnectError",
     "RequestTimeoutError",
     "ResponseParseError",
+    "Webhook",
 }
 ADDITIONS = {
     "DEFAULT_BASE_URL",
@@ -76,6 +77,7 @@ ADDITIONS = {
     "Watermark",
     "WatermarkPosition",
     "WatermarkSize",
+    "WebhookEventName",
 }
 
 
