@@ -6,10 +6,10 @@ import collections
 import time
 from typing import TextIO
 
-from ._emulator._serve import SEED_RECORDINGS, prepare
-from ._models import RecordingStatus
-from ._session import RealtimeKitSession
-from .testing import FakeRealtimeKit
+from realtimekit_async._emulator._serve import SEED_RECORDINGS, prepare
+from realtimekit_async._models import RecordingStatus
+from realtimekit_async._session import RealtimeKitSession
+from realtimekit_async.testing import FakeRealtimeKit
 
 
 async def run_demo(out: TextIO) -> None:

@@ -1,110 +1,36 @@
-"""``realtimekit list``: stream recordings as a table, JSON lines or CSV, resumably.
+"""``realtimekit list``: stream recordings as a table, JSON, JSON lines or CSV, resumably.
 
 An export to a file keeps its place in ``FILE.resume``, rewritten (atomically) after every page
 once that page's lines are flushed and synced. The token file also records how many bytes of FILE
 those pages filled, so ``--resume`` first cuts off whatever a crash left after the last token,
 then appends: no line is lost and none is written twice. A finished export removes the token file.
+A new export never replaces an existing FILE silently: ``--resume`` continues it, ``--force``
+starts over.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from . import _json
-from ._cli_progress import Bars, progress_bars
-from ._models import Recording
-from ._pagination import RecordingPager, ResumeToken
-from ._protocol import converter
-from ._session import RealtimeKitSession
+from realtimekit_async._pagination import RecordingPager, ResumeToken
+from realtimekit_async._session import RealtimeKitSession
 
-__all__ = ["FORMATS", "list_filters", "parse_time", "resume_path", "run_list", "split_values"]
+from ._config import session_handler
+from ._formats import LIST_FORMATS, Writer, make_writer
+from ._progress import Bars, progress_bars
+from ._shared import add_command, parse_time, positive, split_values
 
-FORMATS: Final = ("table", "jsonl", "csv")
-CSV_COLUMNS: Final[tuple[str, ...]] = (
-    "id",
-    "status",
-    "meeting_id",
-    "meeting_title",
-    "invoked_time",
-    "started_time",
-    "stopped_time",
-    "recording_duration",
-    "file_size",
-    "output_file_name",
-    "download_url_expiry",
-)
-# (column, width, right-aligned): fixed widths, so a table streams without reading it all first.
-_TABLE: Final = (
-    ("id", 36, False),
-    ("status", 10, False),
-    ("invoked_time", 24, False),
-    ("recording_duration", 8, True),
-    ("file_size", 9, True),
-    ("meeting_title", 0, False),
-)
-_TABLE_HEADINGS: Final = {
-    "recording_duration": "seconds",
-    "file_size": "bytes",
-    "meeting_title": "meeting",
-}
+if TYPE_CHECKING:
+    from ._shared import Commands
 
-Writer = Callable[[Recording], object]
-
-
-def _row(recording: Recording) -> dict[str, str]:
-    """The CSV/table columns of one recording, as text (empty for null)."""
-    data: dict[str, Any] = converter().unstructure(recording)
-    meeting: Mapping[str, Any] = data.get("meeting") or {}
-    data["meeting_id"] = data.get("meeting_id") or meeting.get("id")
-    data["meeting_title"] = meeting.get("title")
-    return {column: "" if data.get(column) is None else str(data[column]) for column in CSV_COLUMNS}
-
-
-def _table_line(cells: Mapping[str, str]) -> str:
-    parts = [
-        cells[name].rjust(width) if right else cells[name].ljust(width)
-        for name, width, right in _TABLE
-    ]
-    return "  ".join(parts).rstrip() + "\n"
-
-
-def make_writer(fmt: str, out: IO[str], *, header: bool) -> Writer:
-    """A function writing one recording to *out* in *fmt*; writes the header first if asked.
-
-    Args:
-        fmt: ``table`` (aligned columns), ``jsonl`` (one JSON object per line, every field) or
-            ``csv`` (the :data:`CSV_COLUMNS`).
-        out: the text stream to write to.
-        header: write the table's or CSV's header line now (not when appending to an export).
-    """
-    if fmt == "jsonl":
-
-        def write_jsonl(recording: Recording) -> None:
-            out.write(_json.dumps(converter().unstructure(recording)).decode() + "\n")
-
-        return write_jsonl
-    if fmt == "csv":
-        writer: csv.DictWriter[str] = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
-        if header:
-            writer.writeheader()
-        return lambda recording: writer.writerow(_row(recording))
-    if header:
-        out.write(_table_line({name: _TABLE_HEADINGS.get(name, name) for name, *_ in _TABLE}))
-    return lambda recording: out.write(_table_line(_row(recording)))
-
-
-def split_values(values: list[str] | None) -> list[str]:
-    """Values of a repeatable flag, each of which may also be a comma-separated list."""
-    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+__all__ = ["add_filters", "list_filters", "register", "resume_path", "run_list"]
 
 
 def list_filters(args: argparse.Namespace) -> dict[str, Any]:
@@ -167,6 +93,22 @@ class _ExportFile:
             raise ValueError(msg) from exc
         return checkpoint
 
+    def check_fresh(self) -> None:
+        """Refuse to start over an existing export unless ``--force`` says so.
+
+        Raises:
+            ValueError: FILE or its resume token exists.
+        """
+        if self.state_file.exists():
+            msg = (
+                f"{self.output} holds an interrupted export ({self.state_file} exists): "
+                "pass --resume to continue it, or --force to start over"
+            )
+            raise ValueError(msg)
+        if self.output.exists():
+            msg = f"{self.output} exists: pass --force to overwrite it, or choose another --output"
+            raise ValueError(msg)
+
     def open_fresh(self) -> IO[str]:
         """Start the file afresh (a stale token must not point into the new file)."""
         self.state_file.unlink(missing_ok=True)
@@ -204,43 +146,57 @@ class _ExportFile:
 
 async def _export(
     pager: RecordingPager,
-    write: Writer,
+    writer: Writer,
     out: IO[str],
     bars: Bars,
     *,
+    limit: int | None,
     exported: int = 0,
     checkpoint: Callable[[int], None] | None = None,
 ) -> int:
     bar = bars.add("recordings")
     bars.update(bar, completed=exported)
-    async for page in pager.pages():
-        for recording in page.items:
-            write(recording)
-        out.flush()
-        exported += len(page.items)
-        if checkpoint is not None:
-            checkpoint(exported)
-        bars.update(bar, completed=exported, total=pager.total_count)
+    async with pager:  # leaving early (--limit) cancels the pages fetched ahead
+        async for page in pager.pages():
+            items = page.items if limit is None else page.items[: max(0, limit - exported)]
+            for recording in items:
+                writer.write(recording)
+            out.flush()
+            exported += len(items)
+            bars.update(bar, completed=exported, total=pager.total_count)
+            if limit is not None and exported >= limit:
+                break
+            if checkpoint is not None:
+                checkpoint(exported)
+    writer.end()
     return exported
+
+
+def _to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
 
 
 async def run_list(rtk: RealtimeKitSession, args: argparse.Namespace) -> int:
     """Run ``realtimekit list``: export the matching recordings; returns the exit status.
 
+    Every argument is checked before the first byte is written.
+
     Raises:
-        ValueError: ``--resume`` without ``--output`` or with filters, a format other than the
-            interrupted export's, or a missing or damaged resume file.
+        ValueError: ``--resume``/``--force`` without an output file or together, an existing
+            output file without either, a format other than the interrupted export's, or a
+            missing or damaged resume file.
     """
     filters = list_filters(args)
-    if args.output is None:
-        if args.resume:
-            msg = "--resume continues an export to a file: give the same --output FILE"
+    if _to_stdout(args.output):
+        if args.resume or args.force:
+            msg = "--resume and --force are for an export to a file: give --output FILE"
             raise ValueError(msg)
+        pager = rtk.list_recordings(**filters)  # checks every filter before any output
         with progress_bars(args.progress) as bars:
             # Looked up now: while bars are drawn on a terminal, rich routes stdout around them.
             out = sys.stdout
-            write = make_writer(args.format or "table", out, header=True)
-            await _export(rtk.list_recordings(**filters), write, out, bars)
+            writer = make_writer(args.format or "table", out)
+            await _export(pager, writer, out, bars, limit=args.limit)
         return 0
 
     export = _ExportFile(args.output)
@@ -255,16 +211,19 @@ async def run_list(rtk: RealtimeKitSession, args: argparse.Namespace) -> int:
         out, exported = export.open_resumed(checkpoint), checkpoint.exported
     else:
         fmt = args.format or "jsonl"
+        if not args.force:
+            export.check_fresh()
         pager = rtk.list_recordings(**filters)
         out, exported = export.open_fresh(), 0
 
     with out, progress_bars(args.progress) as bars:
-        write = make_writer(fmt, out, header=exported == 0 and not args.resume)
+        writer = make_writer(fmt, out, resumed=args.resume, written=exported)
         exported = await _export(
             pager,
-            write,
+            writer,
             out,
             bars,
+            limit=args.limit,
             exported=exported,
             checkpoint=lambda count: export.save(out, fmt, count, pager.resume_token),
         )
@@ -273,15 +232,69 @@ async def run_list(rtk: RealtimeKitSession, args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 timestamp; one without a zone is taken as UTC.
+def add_filters(parser: argparse.ArgumentParser, *, status: bool = True) -> None:
+    """The listing filters of ``list`` (and, without ``--status``, of ``download --all``)."""
+    group = parser.add_argument_group("filters")
+    group.add_argument("--meeting-id", help="only this meeting's recordings")
+    if status:
+        group.add_argument(
+            "--status",
+            action="append",
+            metavar="STATUS",
+            help="only these statuses (repeat it, or a comma list: UPLOADED,ERRORED)",
+        )
+    group.add_argument("--search", help="text to match against the meeting id or title")
+    expired = group.add_mutually_exclusive_group()
+    expired.add_argument(
+        "--expired", dest="expired", action="store_const", const=True, help="expired links only"
+    )
+    expired.add_argument(
+        "--not-expired", dest="expired", action="store_const", const=False, help="live links only"
+    )
+    group.add_argument("--sort-by", help="sort key (the API documents invokedTime)")
+    group.add_argument(
+        "--sort-order", type=str.upper, choices=("ASC", "DESC"), help="sort direction"
+    )
+    group.add_argument("--start-time", type=parse_time, metavar="ISO8601", help="from this time")
+    group.add_argument("--end-time", type=parse_time, metavar="ISO8601", help="up to this time")
+    group.add_argument(
+        "--per-page", type=positive, metavar="N", help="page size to ask for (default: the API's)"
+    )
 
-    Raises:
-        argparse.ArgumentTypeError: *text* is not ISO 8601.
-    """
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        msg = f"not an ISO 8601 time: {text!r} (e.g. 2025-01-31T09:00:00Z)"
-        raise argparse.ArgumentTypeError(msg) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+def register(commands: Commands, parent: argparse.ArgumentParser) -> None:
+    """Add ``list``."""
+    listing = add_command(
+        commands,
+        parent,
+        "list",
+        "list recordings as a table, JSON, JSON lines or CSV, resumably",
+        """
+        realtimekit list --status UPLOADED --format jsonl --output recordings.jsonl
+        realtimekit list --resume --output recordings.jsonl    # after an interruption
+        realtimekit list --limit 20 --format json -o - | jq '.[].id'
+        """,
+        handler=session_handler(run_list),
+        formats=LIST_FORMATS,
+    )
+    add_filters(listing)
+    listing.add_argument(
+        "--limit", type=positive, metavar="N", help="stop after N recordings (default: all)"
+    )
+    listing.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (jsonl unless --format says otherwise); - is stdout "
+        "(default: stdout, as a table)",
+    )
+    resume = listing.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted export to --output FILE (its token is FILE.resume)",
+    )
+    resume.add_argument(
+        "--force", action="store_true", help="overwrite an existing --output FILE, starting over"
+    )

@@ -18,15 +18,22 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ._cli_export import list_filters
-from ._cli_progress import Bars, progress_bars
-from ._download import already_present, discard_partials, plan_downloads
-from ._errors import DownloadError, RealtimeKitError
-from ._models import Recording, RecordingStatus
-from ._session import RealtimeKitSession
+from realtimekit_async._download import already_present, discard_partials, plan_downloads
+from realtimekit_async._errors import DownloadError, RealtimeKitError
+from realtimekit_async._models import Recording, RecordingStatus
+from realtimekit_async._session import RealtimeKitSession
 
-__all__ = ["FATAL_ERRNOS", "Tally", "human_size", "run_download"]
+from ._config import session_handler
+from ._export import add_filters, list_filters
+from ._progress import Bars, progress_bars
+from ._shared import add_command, positive
+
+if TYPE_CHECKING:
+    from ._shared import Commands
+
+__all__ = ["FATAL_ERRNOS", "Tally", "human_size", "register", "run_download"]
 
 
 @dataclass
@@ -183,15 +190,12 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
     """Run ``realtimekit download``; returns 0, or 1 if any recording failed.
 
     Raises:
-        ValueError: neither or both of a recording id and ``--all``, or ``--concurrency`` < 1.
+        ValueError: neither or both of a recording id and ``--all``.
         DownloadError: the recording asked for by id has no file to download, or a fatal local
             error (``errno`` in :data:`FATAL_ERRNOS`) stopped the run.
     """
     if (args.recording_id is None) == (not args.all):
         msg = "name one recording id, or pass --all to download every uploaded recording"
-        raise ValueError(msg)
-    if args.concurrency < 1:
-        msg = f"--concurrency must be at least 1, got {args.concurrency}"
         raise ValueError(msg)
     dest: Path = args.output_dir
     with progress_bars(args.progress) as bars:
@@ -214,5 +218,38 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
             if not fatal:
                 for recording_id, reason in tally.failed:
                     print(f"failed {recording_id}: {reason}", file=sys.stderr)
-            print(tally.summary())
+            print(tally.summary(), file=sys.stderr)
     return 1 if tally.failed else 0
+
+
+def register(commands: Commands, parent: argparse.ArgumentParser) -> None:
+    """Add ``download``."""
+    download = add_command(
+        commands,
+        parent,
+        "download",
+        "download one recording's files, or every uploaded recording's",
+        """
+        realtimekit download RECORDING_ID --output-dir recordings/
+        realtimekit download --all --meeting-id MEETING_ID --concurrency 8 --output-dir recordings/
+        """,
+        handler=session_handler(run_download),
+    )
+    download.add_argument(
+        "recording_id", nargs="?", metavar="RECORDING_ID", help="the recording to download"
+    )
+    download.add_argument("--all", action="store_true", help="every UPLOADED recording matching")
+    add_filters(download, status=False)
+    download.set_defaults(status=None)
+    download.add_argument(
+        "--output-dir",
+        "-d",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="folder to download into; each recording gets a folder of its own",
+    )
+    download.add_argument(
+        "--concurrency", type=positive, default=4, metavar="N", help="files at a time"
+    )
+    download.add_argument("--audio", action="store_true", help="the separate audio file instead")
