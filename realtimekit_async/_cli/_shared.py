@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from realtimekit_async._protocol import converter
+from realtimekit_async._converter import to_json_data
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]  # pyright: ignore[reportPrivateUsage]
@@ -154,7 +154,7 @@ def split_values(values: list[str] | None) -> list[str]:
 
 def to_data(model: object) -> Any:
     """A model as JSON-ready data with the API's own field names."""
-    return converter().unstructure(model)
+    return to_json_data(model)
 
 
 def print_json(model: object, fmt: str | None) -> int:
