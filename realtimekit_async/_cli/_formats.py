@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from typing import IO, Any, Final, Protocol
 
 from realtimekit_async import _json
+from realtimekit_async._converter import to_json_data
 from realtimekit_async._models import Recording
-
-from ._shared import to_data
 
 __all__ = ["CSV_COLUMNS", "LIST_FORMATS", "Writer", "make_writer"]
 
@@ -59,7 +58,7 @@ class Writer(Protocol):
 
 def _row(recording: Recording) -> dict[str, str]:
     """The CSV/table columns of one recording, as text (empty for null)."""
-    data: dict[str, Any] = to_data(recording)
+    data: dict[str, Any] = to_json_data(recording)
     meeting: Mapping[str, Any] = data.get("meeting") or {}
     data["meeting_id"] = data.get("meeting_id") or meeting.get("id")
     data["meeting_title"] = meeting.get("title")
@@ -87,7 +86,7 @@ class _Lines:
 
     def write(self, recording: Recording) -> None:
         if self._fmt == "jsonl":
-            self._out.write(_json.dumps(to_data(recording)).decode() + "\n")
+            self._out.write(_json.dumps(to_json_data(recording)).decode() + "\n")
         elif self._fmt == "csv":
             self._csv.writerow(_row(recording))
         else:
@@ -105,7 +104,7 @@ class _JsonArray:
 
     def write(self, recording: Recording) -> None:
         self._out.write("[\n" if self._count == 0 else ",\n")
-        self._out.write("  " + json.dumps(to_data(recording)))
+        self._out.write("  " + json.dumps(to_json_data(recording)))
         self._count += 1
 
     def end(self) -> None:

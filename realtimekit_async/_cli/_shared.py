@@ -8,7 +8,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from realtimekit_async._converter import to_json_data
 
@@ -27,7 +27,6 @@ __all__ = [
     "print_json",
     "seconds",
     "split_values",
-    "to_data",
 ]
 
 #: Every ``--format``; each command says which of them it supports (``formats`` default).
@@ -152,14 +151,9 @@ def split_values(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
-def to_data(model: object) -> Any:
-    """A model as JSON-ready data with the API's own field names."""
-    return to_json_data(model)
-
-
 def print_json(model: object, fmt: str | None) -> int:
     """Print *model* on stdout: indented JSON, or one line for ``--format jsonl``."""
-    data = to_data(model)
+    data = to_json_data(model)
     text = json.dumps(data) if fmt == "jsonl" else json.dumps(data, indent=2)
     sys.stdout.write(text + "\n")
     return 0

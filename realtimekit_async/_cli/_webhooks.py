@@ -13,11 +13,12 @@ import sys
 from typing import TYPE_CHECKING, Any, Final
 
 from realtimekit_async import _json
+from realtimekit_async._converter import to_json_data
 from realtimekit_async._models import Webhook, WebhookEventName
 from realtimekit_async._session import RealtimeKitSession
 
 from ._config import session_handler
-from ._shared import add_command, port, positive, print_json, split_values, to_data
+from ._shared import add_command, port, positive, print_json, split_values
 
 if TYPE_CHECKING:
     from ._shared import Commands
@@ -35,7 +36,7 @@ def _table_line(cells: dict[str, str]) -> str:
 
 async def _list(rtk: RealtimeKitSession, args: argparse.Namespace) -> int:
     webhooks = await rtk.list_webhooks()
-    data: list[Any] = [to_data(webhook) for webhook in webhooks]
+    data: list[Any] = [to_json_data(webhook) for webhook in webhooks]
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif args.format == "jsonl":
