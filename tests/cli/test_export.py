@@ -9,7 +9,8 @@ import pytest
 
 from realtimekit_async._cli import main
 from realtimekit_async.testing import FakeRealtimeKit
-from tests.test_cli import flags
+
+from .support import flags
 
 
 def ids_in(path: Path) -> list[str]:

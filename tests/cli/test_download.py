@@ -8,7 +8,8 @@ import pytest
 
 from realtimekit_async._cli import main
 from realtimekit_async.testing import FakeRealtimeKit
-from tests.test_cli import flags
+
+from .support import flags
 
 
 def media(folder: Path) -> list[Path]:
