@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_format(args)
             return int(args.handler(args))
         except (RealtimeKitError, CommandError) as exc:
-            _fail(str(exc))
+            _fail(cli_terms(str(exc)))
             return 1
         except ValueError as exc:
             _fail(cli_terms(str(exc)))

@@ -46,6 +46,11 @@ class Tally:
     without_file: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
 
+    @property
+    def tried(self) -> int:
+        """How many recordings the run got to."""
+        return self.files + self.skipped + self.without_file + len(self.failed)
+
     def summary(self) -> str:
         """One line for the end of the run."""
         return (
@@ -198,6 +203,7 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
         msg = "name one recording id, or pass --all to download every uploaded recording"
         raise ValueError(msg)
     dest: Path = args.output_dir
+    failure: RealtimeKitError | None = None
     with progress_bars(args.progress) as bars:
         downloader = _Downloader(rtk, dest, bars, audio=args.audio, strict=not args.all)
         if args.all:
@@ -205,20 +211,21 @@ async def run_download(rtk: RealtimeKitSession, args: argparse.Namespace) -> int
         else:
             bars.update(downloader.overall, total=1)
             source = _one(rtk, args.recording_id)
-        fatal = False
         try:
             await downloader.run(source, args.concurrency)
-        except DownloadError as exc:
-            fatal = exc.errno in FATAL_ERRNOS
-            raise
-        finally:
-            # Also when the listing broke off: say what was done before the error line. After
-            # a fatal local error, that error is the only line on stderr.
-            tally = downloader.tally
-            if not fatal:
-                for recording_id, reason in tally.failed:
-                    print(f"failed {recording_id}: {reason}", file=sys.stderr)
-            print(tally.summary(), file=sys.stderr)
+        except RealtimeKitError as exc:
+            failure = exc
+    # Printed once the bars are gone. Also when the listing broke off: what was done comes
+    # before the error line. After a fatal local error, or when nothing was tried, the error
+    # line says it all.
+    tally = downloader.tally
+    fatal = isinstance(failure, DownloadError) and failure.errno in FATAL_ERRNOS
+    if not fatal and (failure is None or tally.tried):
+        for recording_id, reason in tally.failed:
+            print(f"failed {recording_id}: {reason}", file=sys.stderr)
+        print(tally.summary(), file=sys.stderr)
+    if failure is not None:
+        raise failure
     return 1 if tally.failed else 0
 
 

@@ -33,13 +33,15 @@ async def test_download_one_then_skip_it(
     saved = tmp_path / "out" / recording / file_name(fake, recording)
     assert saved.read_bytes() == fake.storage_bytes(recording)
     size = len(fake.storage_bytes(recording))
-    assert capsys.readouterr().out == (
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
         f"fetched 1 files ({size / 1000:.1f} kB), skipped 0 already present, "
         "0 without a file, failed 0\n"
     )
     requests = len(fake.journal)
     assert await asyncio.to_thread(main, argv) == 0
-    assert "skipped 1 already present" in capsys.readouterr().out
+    assert "skipped 1 already present" in capsys.readouterr().err
     assert [entry.path.split("/")[1] for entry in fake.journal[requests:]] == ["client"]
 
 
@@ -57,7 +59,7 @@ async def test_download_ignores_a_foreign_part_file(
     assert (tmp_path / recording / name).read_bytes() == content
     assert not (tmp_path / recording / f"{name}.part").exists()
     assert "Range" not in fake.journal[-1].headers
-    assert "fetched 1 files (50.0 kB)" in capsys.readouterr().out
+    assert "fetched 1 files (50.0 kB)" in capsys.readouterr().err
 
 
 async def test_download_interrupted_by_faults_then_resumed(
@@ -70,8 +72,8 @@ async def test_download_interrupted_by_faults_then_resumed(
     assert await asyncio.to_thread(main, argv) == 1
     captured = capsys.readouterr()
     assert captured.err.startswith(f"failed {recording}: ")
-    assert captured.err.count("\n") == 1
-    assert captured.out.endswith("failed 1\n")
+    assert captured.err.count("\n") == 2  # the failure, then the summary
+    assert captured.err.endswith("failed 1\n")
     name = file_name(fake, recording)
     assert not (tmp_path / recording / name).exists()
     assert (tmp_path / recording / f"{name}.part").exists()
@@ -94,10 +96,11 @@ async def test_download_all_counts_every_outcome(
     argv += ["--concurrency", "2", "--output-dir", str(tmp_path), "--per-page", "1"]
     assert await asyncio.to_thread(main, argv) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[-1] == (
+    # The bars end with "show the cursor" (ESC [?25h); the summary follows them.
+    assert captured.err.rpartition("\x1b[?25h")[2].splitlines() == [
         "fetched 3 files (" + f"{sum(p.stat().st_size for p in media(tmp_path)) / 1000:.1f}"
         " kB), skipped 0 already present, 1 without a file, failed 0"
-    )
+    ]
     assert "total" in captured.err
     assert (tmp_path / plain / file_name(fake, plain)).read_bytes() == fake.storage_bytes(plain)
     for layer in fake.recording(track)["download_url"]:
@@ -118,7 +121,7 @@ async def test_download_all_audio_skips_recordings_without_audio(
     fake.add_recording(meeting)
     argv = [*flags(fake), "download", "--all", "--audio", "-d", str(tmp_path)]
     assert await asyncio.to_thread(main, argv) == 0
-    assert "fetched 1 files" in capsys.readouterr().out
+    assert "fetched 1 files" in capsys.readouterr().err
     (saved,) = media(tmp_path)
     assert saved.parent == tmp_path / with_audio
     assert saved.read_bytes() == fake.storage_bytes(with_audio, saved.name)
@@ -135,8 +138,9 @@ async def test_listing_failure_still_reports_what_was_fetched(
     argv = [*flags(fake), "--max-attempts", "1", "download", "--all", "--per-page", "2"]
     assert await asyncio.to_thread(main, [*argv, "-d", str(tmp_path)]) == 1
     captured = capsys.readouterr()
-    assert captured.out.startswith("fetched 2 files")
-    assert captured.err.startswith("realtimekit: error: HTTP 503")
+    assert captured.out == ""
+    assert captured.err.startswith("fetched 2 files")
+    assert captured.err.splitlines()[-1].startswith("realtimekit: error: HTTP 503")
     assert len(list(tmp_path.iterdir())) == 2
 
 
@@ -145,15 +149,29 @@ async def test_listing_failure_still_reports_what_was_fetched(
     [
         ([], "name one recording id, or pass --all"),
         (["some-id", "--all"], "name one recording id, or pass --all"),
-        (["--all", "--concurrency", "0"], "--concurrency must be at least 1"),
     ],
 )
 def test_download_usage_errors(
     options: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Neither or both of an id and --all, or no concurrency, end with status 2."""
+    """Neither or both of an id and --all end with one line and status 2."""
     assert main(["--emulator", "download", "-d", str(tmp_path), *options]) == 2
-    assert message in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_download_concurrency_must_be_positive(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--concurrency 0` is refused by the parser: status 2, usage on stderr."""
+    with pytest.raises(SystemExit) as caught:
+        main(["download", "--all", "-d", str(tmp_path), "--concurrency", "0"])
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert "--concurrency: must be at least 1, got 0" in captured.err
+    assert captured.out == ""
 
 
 async def test_download_of_an_unfinished_recording_is_an_error(
@@ -173,8 +191,9 @@ def test_download_all_from_the_emulator(capsys: pytest.CaptureFixture[str], tmp_
     argv = ["--emulator", "--progress", "always", "download", "--all", "-d", str(tmp_path)]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("fetched ")
-    assert captured.out.endswith(" without a file, failed 0\n")
+    assert captured.out == ""
+    assert captured.err.rpartition("\x1b[?25h")[2].startswith("fetched ")
+    assert captured.err.endswith(" without a file, failed 0\n")
     assert not list(tmp_path.glob("**/*.part"))
 
 
@@ -191,17 +210,17 @@ async def test_download_all_with_shared_names_keeps_every_recording(
     (tmp_path / name).write_bytes(b"the user's own file")
     argv = [*flags(fake), "download", "--all", "-d", str(tmp_path), "--concurrency", "3"]
     assert await asyncio.to_thread(main, argv) == 0
-    assert "fetched 3 files" in capsys.readouterr().out
+    assert "fetched 3 files" in capsys.readouterr().err
     for recording in ids:
         assert (tmp_path / recording / name).read_bytes() == fake.storage_bytes(recording)
     assert (tmp_path / name).read_bytes() == b"the user's own file"
     assert await asyncio.to_thread(main, argv) == 0
-    assert "fetched 0 files (0 bytes), skipped 3 already present" in capsys.readouterr().out
+    assert "fetched 0 files (0 bytes), skipped 3 already present" in capsys.readouterr().err
     # A file replaced by the user is not "present": the SDK refuses to overwrite it.
     (tmp_path / ids[0] / name).write_bytes(b"edited")
     assert await asyncio.to_thread(main, argv) == 1
     captured = capsys.readouterr()
-    assert "skipped 2 already present" in captured.out
+    assert "skipped 2 already present" in captured.err
     assert f"failed {ids[0]}: " in captured.err
     assert "move it away" in captured.err
 
@@ -226,7 +245,7 @@ async def test_download_all_stops_at_the_first_fatal_disk_error(
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("realtimekit: error: could not write ")
-    assert captured.out.startswith("fetched 0 files")
+    assert captured.out == ""
     assert not list(tmp_path.rglob("*.part"))
 
 

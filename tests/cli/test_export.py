@@ -194,7 +194,7 @@ def test_resume_mistakes_are_usage_errors(
     token = tmp_path / "out.jsonl.resume"
     resume = ["--emulator", "list", "--output", str(output), "--resume"]
     cases: list[tuple[list[str], str]] = [
-        (["--emulator", "list", "--resume"], "give the same --output FILE"),
+        (["--emulator", "list", "--resume"], "give --output FILE"),
         (resume, "nothing to resume"),
     ]
     for argv, message in cases:
@@ -212,7 +212,8 @@ def test_resume_mistakes_are_usage_errors(
         assert "is not a resume file" in capsys.readouterr().err
 
     # A real token, taken from an interrupted export of the emulator's data.
-    assert main(["--emulator", "list", "--output", str(output), "--per-page", "100"]) == 0
+    fresh = ["--emulator", "list", "--output", str(output), "--per-page", "100", "--force"]
+    assert main(fresh) == 0
     capsys.readouterr()
     assert not token.exists()
     token.write_text(
