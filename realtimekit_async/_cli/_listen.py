@@ -150,7 +150,7 @@ class Listener:
             ) as answer:
                 status = answer.status
         except (aiohttp.ClientError, TimeoutError) as exc:
-            _note(f"could not forward to {self.forward}: {exc or type(exc).__name__}")
+            _note(f"could not forward to {self.forward}: {str(exc) or type(exc).__name__}")
             return 502
         _note(f"forwarded to {self.forward}: {status}")
         return status
