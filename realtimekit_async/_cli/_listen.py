@@ -40,6 +40,7 @@ from realtimekit_async.webhooks import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
+from realtimekit_async.webhooks._keys import WELL_KNOWN_URL
 from realtimekit_async.webhooks._signature import load_public_key
 
 from ._config import connect, emulated
@@ -211,15 +212,14 @@ async def _play(rtk: RealtimeKitSession, fake: FakeRealtimeKit) -> None:
 
 async def _listen(args: argparse.Namespace, public_key: str | None) -> None:
     if not args.emulator:
-        listener = Listener(
-            WebhookKeyCache(public_key), fmt=args.format, forward=args.forward, count=args.count
-        )
+        keys = WebhookKeyCache(public_key, url=args.public_key_url or WELL_KNOWN_URL)
+        listener = Listener(keys, fmt=args.format, forward=args.forward, count=args.count)
         async with serving(listener, args.port, args.path) as url:
             _note(f"listening on {url} (Ctrl-C to stop)")
             await listener.done.wait()
         return
     async with emulated(args) as fake, connect(args, fake) as rtk:
-        keys = WebhookKeyCache(public_key or fake.webhook_public_key)
+        keys = WebhookKeyCache(public_key, url=fake.webhook_key_url, environ={})
         listener = Listener(keys, fmt=args.format, forward=args.forward, count=args.count)
         async with serving(listener, args.port, args.path) as url:
             events = [member.value for member in WebhookEventName]
@@ -236,10 +236,12 @@ def _check(args: argparse.Namespace) -> None:
     if not args.path.startswith("/"):
         msg = f"--path must start with /, got {args.path!r}"
         raise ValueError(msg)
-    if args.forward is not None:
-        url = URL(args.forward)
+    for option, value in (("--forward", args.forward), ("--public-key-url", args.public_key_url)):
+        if value is None:
+            continue
+        url = URL(value)
         if url.scheme not in {"http", "https"} or not url.host:
-            msg = f"--forward must be an http:// or https:// URL, got {args.forward!r}"
+            msg = f"{option} must be an http:// or https:// URL, got {value!r}"
             raise ValueError(msg)
 
 
@@ -247,7 +249,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Run ``realtimekit webhooks listen`` until ``--count`` events or Ctrl-C; returns 0.
 
     Raises:
-        ValueError: a bad ``--path``, ``--forward`` or ``--public-key``.
+        ValueError: a bad ``--path``, ``--forward``, ``--public-key`` or ``--public-key-url``.
         OSError: ``--public-key`` FILE cannot be read.
         CommandError: the port cannot be bound.
     """

@@ -163,7 +163,13 @@ def register(commands: Commands, parent: argparse.ArgumentParser) -> None:
         "--public-key",
         metavar="FILE",
         help="RealtimeKit's webhook public key (PEM) (default: $REALTIMEKIT_WEBHOOK_PUBLIC_KEY, "
-        "else fetched from the well-known URL; the emulator's own with --emulator)",
+        "else fetched from --public-key-url; the emulator's own with --emulator)",
+    )
+    listen.add_argument(
+        "--public-key-url",
+        metavar="URL",
+        help="where to fetch the key document when no key is given, e.g. a served emulator's "
+        "http://127.0.0.1:PORT/.well-known/webhooks.json (default: RealtimeKit's well-known URL)",
     )
     listen.add_argument(
         "--count", type=positive, metavar="N", help="exit after N events (default: until Ctrl-C)"
