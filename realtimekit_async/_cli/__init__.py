@@ -66,7 +66,8 @@ def _verbose_log(enabled: bool) -> Generator[None, None, None]:
 def _check_format(args: argparse.Namespace) -> None:
     if args.format is not None and args.format not in args.formats:
         supported = ", ".join(args.formats) or "no --format"
-        msg = f"realtimekit {args.command} does not write --format {args.format} (it writes "
+        command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+        msg = f"realtimekit {command} does not write --format {args.format} (it writes "
         raise ValueError(msg + f"{supported})")
 
 

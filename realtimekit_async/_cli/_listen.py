@@ -33,6 +33,7 @@ from realtimekit_async._errors import RealtimeKitError
 from realtimekit_async._models import WebhookEventName
 from realtimekit_async.webhooks import (
     MAX_BODY_SIZE,
+    WELL_KNOWN_URL,
     MemoryDeliveryStore,
     RecordingStatusUpdate,
     WebhookEvent,
@@ -40,7 +41,6 @@ from realtimekit_async.webhooks import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
-from realtimekit_async.webhooks._keys import WELL_KNOWN_URL
 from realtimekit_async.webhooks._signature import load_public_key
 
 from ._config import connect, emulated

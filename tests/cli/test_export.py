@@ -324,6 +324,5 @@ def test_resume_and_force_need_a_file(capsys: pytest.CaptureFixture[str]) -> Non
     """`--force` (like `--resume`) without an output file is a usage error."""
     assert main(["--emulator", "list", "-o", "-", "--force"]) == 2
     assert capsys.readouterr().err == (
-        "realtimekit: error: --resume and --force are for an export to a file: "
-        "give --output FILE\n"
+        "realtimekit: error: --resume and --force are for an export to a file: give --output FILE\n"
     )
