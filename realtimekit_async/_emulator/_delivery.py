@@ -196,7 +196,9 @@ class Deliverer:
             kind = None if rule is None else rule.kind
             if rule is not None and kind is DeliveryFault.DROP:
                 self.journal.append(
-                    Delivery(webhook_id, event, delivery_id, 0, url, None, "dropped", kind, body)
+                    Delivery(
+                        webhook_id, event, delivery_id, 0, url, None, "dropped", kind.value, body
+                    )
                 )
             elif rule is not None and kind is DeliveryFault.DELAY:
                 self._held.append((_Outgoing(**{**vars(out), "fault": kind.value}), rule.delay))
@@ -213,12 +215,8 @@ class Deliverer:
         self._kick()
 
     def _kick(self) -> None:
+        # Tasks of the running loop: a change made while serving comes from the loop's thread.
         if not self._serving:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            # A change made outside any loop (a sync test set-up): sent by the next kick.
             return
         for webhook_id, queue in self._queues.items():
             if queue and webhook_id not in self._workers:
@@ -239,7 +237,7 @@ class Deliverer:
             while queue:
                 await self._deliver(queue.popleft())
         finally:
-            del self._workers[webhook_id]
+            self._workers.pop(webhook_id, None)
 
     async def _later(self, out: _Outgoing, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -301,6 +299,7 @@ class Deliverer:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._queues.clear()
         self._held.clear()
+        self._workers.clear()
         client, self._client = self._client, None
         if client is not None:
             await client.close()
