@@ -13,7 +13,7 @@ import asyncio
 import random
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from math import isfinite
 from typing import TYPE_CHECKING
@@ -69,7 +69,7 @@ class DeliveryPolicy:
 
     def pause(self, attempt: int) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
-        return min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+        return min(self.backoff * 2.0 ** (attempt - 1), self.max_backoff)
 
 
 @dataclass(frozen=True)
@@ -201,12 +201,12 @@ class Deliverer:
                     )
                 )
             elif rule is not None and kind is DeliveryFault.DELAY:
-                self._held.append((_Outgoing(**{**vars(out), "fault": kind.value}), rule.delay))
+                self._held.append((replace(out, fault=kind.value), rule.delay))
             else:
                 queue = self._queues.setdefault(webhook_id, deque())
                 queue.append(out)
                 if kind is DeliveryFault.DUPLICATE:
-                    queue.append(_Outgoing(**{**vars(out), "fault": kind.value}))
+                    queue.append(replace(out, fault=kind.value))
         self._kick()
 
     def start(self) -> None:
@@ -244,8 +244,9 @@ class Deliverer:
         await self._deliver(out)
 
     async def _deliver(self, out: _Outgoing) -> None:
-        policy = self.policy
-        for attempt in range(1, policy.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             status, error = await self._post(out)
             self.journal.append(
                 Delivery(
@@ -260,9 +261,10 @@ class Deliverer:
                     out.body,
                 )
             )
-            if (status is not None and status < 500) or attempt == policy.attempts:
+            # The policy is read at each try, so a test may change it while deliveries run.
+            if (status is not None and status < 500) or attempt >= self.policy.attempts:
                 return
-            await asyncio.sleep(policy.pause(attempt))
+            await asyncio.sleep(self.policy.pause(attempt))
 
     async def _post(self, out: _Outgoing) -> tuple[int | None, str | None]:
         if self._client is None:
@@ -284,11 +286,23 @@ class Deliverer:
             return None, f"{type(exc).__name__}: {exc}".rstrip(": ")
 
     async def drain(self, timeout: float | None) -> None:
-        """Wait until nothing is queued, held back or being sent (TimeoutError after timeout)."""
+        """Wait until nothing is queued, held back or being sent.
+
+        Raises:
+            TimeoutError: Still busy after ``timeout`` seconds (the deliveries go on).
+        """
         self._kick()
-        async with asyncio.timeout(timeout):
-            while self._tasks:
-                await asyncio.gather(*self._tasks)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            # asyncio.wait, not a timeout around gather: running out of time must not
+            # cancel the deliveries themselves.
+            done, pending = await asyncio.wait(set(self._tasks), timeout=left)
+            if pending:
+                raise TimeoutError(f"{len(pending)} webhook deliveries still running")
+            for task in done:
+                task.result()  # a bug in a delivery task surfaces here, not as a warning
 
     async def close(self) -> None:
         """Stop sending: cancel what is in flight, forget what is queued, close the client."""

@@ -38,8 +38,7 @@ def _crypto() -> tuple[Any, Any, Any, Any]:
 def _process_key() -> rsa.RSAPrivateKey:
     # A 2048-bit key takes a noticeable fraction of a second to make: one per process is
     # plenty for an emulator, and keeps test suites that start many emulators fast.
-    rsa = _crypto()[3]
-    key: rsa.RSAPrivateKey = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key: rsa.RSAPrivateKey = _crypto()[3].generate_private_key(public_exponent=65537, key_size=2048)
     return key
 
 

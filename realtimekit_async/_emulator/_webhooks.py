@@ -89,7 +89,7 @@ def check_events(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise _bad('"events" must be a list of event names')
     events: list[str] = []
-    for event in cast("list[Any]", value):
+    for event in cast("list[object]", value):
         if event not in EVENTS:
             raise _bad('"events" items must be one of ' + ", ".join(EVENTS))
         if event not in events:

@@ -42,7 +42,9 @@ class Receiver:
 
     url: str = ""
     answers: list[int] = field(default_factory=list[int])
-    got: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    got: list[tuple[dict[str, str], bytes]] = field(
+        default_factory=list[tuple[dict[str, str], bytes]]
+    )
     delay: float = 0.0
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -193,6 +195,7 @@ async def test_slow_receiver_times_out_and_is_retried(
     fake: FakeRealtimeKit, receiver: Receiver
 ) -> None:
     """An answer slower than the policy's timeout counts as a network error."""
+    assert fake.delivery_policy == FAST
     fake.delivery_policy = DeliveryPolicy(attempts=2, backoff=0, timeout=0.05)
     receiver.delay = 0.2
     fake.add_webhook(receiver.url)
@@ -376,6 +379,12 @@ async def test_end_to_end_with_webhook_receiver(
 def test_policy_checks() -> None:
     """DeliveryPolicy refuses values that make no sense and doubles its pause."""
     assert [DeliveryPolicy(backoff=1, max_backoff=5).pause(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 5]
-    for bad in ({"attempts": 0}, {"backoff": -1}, {"timeout": 0}, {"max_backoff": math.nan}):
+    bads: list[dict[str, Any]] = [
+        {"attempts": 0},
+        {"backoff": -1},
+        {"timeout": 0},
+        {"max_backoff": math.nan},
+    ]
+    for bad in bads:
         with pytest.raises(ValueError, match="must be"):
             DeliveryPolicy(**bad)

@@ -244,7 +244,7 @@ async def test_without_cryptography(
     """Without the webhooks extra, registering answers 501 naming the extra."""
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives", None)
     async with FakeRealtimeKit(now=NOW) as fake:
-        body = {"name": "n", "url": URL, "events": []}
+        body: dict[str, Any] = {"name": "n", "url": URL, "events": []}
         status, answer = await hooks(http, fake, "POST", body=body)
         assert status == 501
         assert "'webhooks' extra" in answer["error"]["message"]
