@@ -30,7 +30,7 @@ def _per_record(work: Callable[[], object], count: int, repeat: int) -> float:
 def measure(pages: int, per_page: int, repeat: int, meetings: int) -> dict[str, Any]:
     import json
 
-    from realtimekit_async import _json, _protocol
+    from realtimekit_async import _converter, _json, _protocol
     from realtimekit_async._models import Recording
 
     total = pages * per_page
@@ -64,6 +64,6 @@ def measure(pages: int, per_page: int, repeat: int, meetings: int) -> dict[str, 
         lambda: [_protocol.read_page(request, r, now) for r in responses], total, repeat
     )
     results["sdk_structure_only_us"] = _per_record(
-        lambda: [_protocol.converter().structure(d, items) for d in decoded], total, repeat
+        lambda: [_converter.converter().structure(d, items) for d in decoded], total, repeat
     )
     return results

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._cli_export import split_values
+from ._converter import converter
 from ._models import Recording
-from ._protocol import converter
 from ._session import RealtimeKitSession
 
 __all__ = ["COMMANDS", "storage_config"]

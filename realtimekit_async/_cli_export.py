@@ -21,9 +21,9 @@ from typing import IO, Any, Final, cast
 
 from . import _json
 from ._cli_progress import Bars, progress_bars
+from ._converter import converter
 from ._models import Recording
 from ._pagination import RecordingPager, ResumeToken
-from ._protocol import converter
 from ._session import RealtimeKitSession
 
 __all__ = ["FORMATS", "list_filters", "parse_time", "resume_path", "run_list", "split_values"]

@@ -12,12 +12,17 @@ Built once by :func:`make_converter`. Its choices, all deliberate:
 
 A plain :class:`cattrs.Converter` is used: a *preconf* converter ignores a custom hook for an
 ``Enum | str`` union.
+
+:func:`converter` builds and caches the one instance (its twin :func:`detailed_converter` only
+when a bad answer needs explaining); :func:`to_json_data` is what exports use. The rest of the
+package imports this module lazily, so ``import realtimekit_async`` does not load cattrs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Hashable
@@ -336,6 +341,27 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
             cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
         )
     return converter
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The converter of the whole package, built once (on first use: hooks take ~20 ms)."""
+    return make_converter()
+
+
+@functools.cache
+def detailed_converter() -> cattrs.Converter:
+    """A twin that records where a body went wrong, built only to explain a bad answer."""
+    return make_converter(detailed=True)
+
+
+def to_json_data(value: object) -> Any:
+    """*value* (a model, or a list of models) as JSON-ready data: what exports write.
+
+    The API's own field names, timestamps as ISO 8601 UTC strings, enums as their values and
+    unknown enum values as the strings the server sent.
+    """
+    return converter().unstructure(value)
 
 
 def _describe(exc: BaseException, tp: type | None) -> str:

@@ -241,3 +241,17 @@ def test_integers_past_the_digit_limit_are_rejected() -> None:
     """A 5,000-digit integer (past the int-to-str limit) is described by size, not printed."""
     with pytest.raises(TypeError, match="got an integer of 16610 bits"):
         converter.structure({"total_count": 10**5000, "start_offset": 1, "end_offset": 1}, Paging)
+
+
+def test_to_json_data_is_what_exports_write() -> None:
+    """Models become the API's JSON: wire names, ISO timestamps, enum values, cached converter."""
+    from realtimekit_async._converter import converter as cached
+    from realtimekit_async._converter import to_json_data
+
+    assert cached() is cached()
+    recording = cached().structure(sample("get-recording-with-reasons.json")["data"], Recording)
+    data = to_json_data(recording)
+    assert data["status"] == str(recording.status)
+    assert isinstance(data["invoked_time"], str)
+    assert data["invoked_time"].endswith("Z")
+    assert to_json_data([recording]) == [data]

@@ -14,8 +14,8 @@ from typing import Any, Final, TypeVar, cast
 import cattrs
 
 from realtimekit_async import _json
+from realtimekit_async._converter import converter
 from realtimekit_async._models import Recording, WebhookEventName
-from realtimekit_async._protocol import converter
 from realtimekit_async._timestamps import parse_datetime
 
 from ._errors import WebhookPayloadError
