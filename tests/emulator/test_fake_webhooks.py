@@ -15,7 +15,7 @@ from realtimekit_async.webhooks import WebhookReceiver, WebhookWatcher
 from .conftest import NOW
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
 FAST = DeliveryPolicy(attempts=2, backoff=0.01, timeout=1)
 
@@ -46,7 +46,7 @@ async def test_session_calls_round_trip() -> None:
 
 
 @asynccontextmanager
-async def receiving(watcher: WebhookWatcher, fake: FakeRealtimeKit) -> AsyncIterator[str]:
+async def receiving(watcher: WebhookWatcher, fake: FakeRealtimeKit) -> AsyncGenerator[str]:
     """Serve a WebhookReceiver publishing to ``watcher``; yields its URL."""
     receiver = WebhookReceiver(public_key=fake.webhook_public_key, watcher=watcher)
     app = web.Application()
