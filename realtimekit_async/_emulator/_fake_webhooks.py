@@ -16,7 +16,7 @@ from realtimekit_async._emulator._payloads import (
     body_bytes,
     recording_status_update,
 )
-from realtimekit_async._emulator._routes import WELL_KNOWN_PATH
+from realtimekit_async._emulator._routes import API_ROOT, WELL_KNOWN_PATH
 from realtimekit_async._emulator._webhooks import (
     WebhookRegistry,
     check_enabled,
@@ -75,9 +75,18 @@ class WebhookControls:
         return self._deliverer.signer.public_pem
 
     @property
+    def base_url(self) -> str:
+        """The API root (defined by the emulator class)."""
+        raise NotImplementedError
+
+    @property
     def webhook_key_url(self) -> str:
-        """Where the emulator serves its key document (``WebhookKeyCache(url=...)``)."""
-        return self._api.origin + WELL_KNOWN_PATH
+        """Where the emulator serves its key document (``WebhookKeyCache(url=...)``).
+
+        Raises:
+            RuntimeError: The emulator has not been started.
+        """
+        return self.base_url.removesuffix(API_ROOT) + WELL_KNOWN_PATH
 
     @property
     def deliveries(self) -> list[Delivery]:

@@ -251,3 +251,9 @@ async def test_without_cryptography(
         assert await hooks(http, fake, "GET") == (200, {"success": True, "data": []})
         with pytest.raises(ImportError, match=r"realtimekit-async\[webhooks\]"):
             fake.add_webhook(URL)
+
+
+def test_key_url_needs_a_started_emulator() -> None:
+    """Before start there is no URL to fetch the key from."""
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = FakeRealtimeKit().webhook_key_url
