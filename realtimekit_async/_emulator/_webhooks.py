@@ -8,6 +8,7 @@ the registration like a create, and DELETE answers the deleted webhook.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -155,7 +156,13 @@ class WebhookRegistry:
         return hook
 
     def get(self, webhook_id: str) -> Webhook:
-        """Look up a webhook (ApiError 404 when unknown)."""
+        """Look up a webhook (ApiError 400 for an id that is not a UUID, 404 when unknown)."""
+        # The spec documents 400 (and no 404) for these calls: a path id that is not a UUID is
+        # the likeliest cause; an unknown UUID answers 404 like an unknown recording.
+        try:
+            uuid.UUID(webhook_id)
+        except ValueError:
+            raise _bad('"webhook_id" must be a valid UUID') from None
         try:
             return self.webhooks[webhook_id]
         except KeyError:

@@ -6,10 +6,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
 from realtimekit_async.testing import FakeRealtimeKit
 
-from .conftest import NOW, auth, rtk_error
+from .conftest import NOW, auth, rtk_error, sample
 
 if TYPE_CHECKING:
     import aiohttp
@@ -26,6 +29,23 @@ EVENTS = [
     "meeting.transcript",
     "meeting.summary",
 ]
+
+
+SPEC = sample("openapi-webhooks.json")
+SPEC_URI = "urn:realtimekit:openapi-webhooks"
+REGISTRY = Registry[Any]().with_resource(
+    SPEC_URI, Resource[Any].from_contents(SPEC, default_specification=DRAFT4)
+)
+COLLECTION = "/accounts/{account_id}/realtime/kit/{app_id}/webhooks"
+ONE = COLLECTION + "/{webhook_id}"
+
+
+def validate(body: Any, path: str, method: str, status: int) -> None:
+    """Check ``body`` against the spec's schema for one operation and status."""
+    schema = SPEC["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
+    pointer = schema["schema"]["$ref"]
+    validator = Draft4Validator({"$ref": SPEC_URI + pointer}, registry=REGISTRY)
+    validator.validate(body)  # pyright: ignore[reportUnknownMemberType] - the stubs' (...)
 
 
 def hooks_url(fake: FakeRealtimeKit, suffix: str = "") -> str:
@@ -251,6 +271,33 @@ async def test_without_cryptography(
         assert await hooks(http, fake, "GET") == (200, {"success": True, "data": []})
         with pytest.raises(ImportError, match=r"realtimekit-async\[webhooks\]"):
             fake.add_webhook(URL)
+
+
+async def test_answers_follow_the_schema(
+    fake: FakeRealtimeKit, http: aiohttp.ClientSession
+) -> None:
+    """Every answer, errors included, validates against openapi-webhooks.json."""
+    body = {"name": "n", "url": URL, "events": EVENTS}
+    status, made = await hooks(http, fake, "POST", body=body)
+    validate(made, COLLECTION, "post", status)
+    one = f"/{made['data']['id']}"
+    checks = [
+        ("get", COLLECTION, "", None),
+        ("get", COLLECTION + "/all", "/all", None),
+        ("get", ONE, one, None),
+        ("patch", ONE, one, {"enabled": False}),
+        ("put", ONE, one, body),
+        ("post", COLLECTION, "", {"name": ""}),
+        ("patch", ONE, one, {"url": "x"}),
+        ("get", ONE, "/not-a-uuid", None),
+        ("delete", ONE, one, None),
+    ]
+    statuses = []
+    for method, path, suffix, sent in checks:
+        status, answer = await hooks(http, fake, method.upper(), suffix, body=sent)
+        validate(answer, path, method, status)
+        statuses.append(status)
+    assert statuses == [200, 200, 200, 200, 200, 400, 400, 400, 200]
 
 
 def test_key_url_needs_a_started_emulator() -> None:
