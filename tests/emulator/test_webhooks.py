@@ -292,7 +292,7 @@ async def test_answers_follow_the_schema(
         ("get", ONE, "/not-a-uuid", None),
         ("delete", ONE, one, None),
     ]
-    statuses = []
+    statuses: list[int] = []
     for method, path, suffix, sent in checks:
         status, answer = await hooks(http, fake, method.upper(), suffix, body=sent)
         validate(answer, path, method, status)
