@@ -43,7 +43,7 @@ class BatchCalls(CallsBase):
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
         watcher: WebhookWatcher | None = None,
-        fallback_interval: float = 60.0,
+        fallback_interval: float = 300.0,
     ) -> Recording:
         """Wait until a recording's status is one of *statuses*, and return the recording.
 
