@@ -87,8 +87,8 @@ class BudgetServer:
             "Ratelimit": f'"default";r={left};t={reset}',
             "Ratelimit-Policy": f'"default";q={self.quota};w={math.ceil(self.window)}',
         }
-        body = self.pages.get(page_no) or records.page_body(page_no, self.per_page, self.total)
-        return web.Response(body=body, headers=headers)
+        page = self.pages.get(page_no) or records.page_body(page_no, self.per_page, self.total)
+        return web.Response(body=page, headers=headers)
 
     def least_time(self) -> float:
         """The least wall time the budget allows for the listing's pages (see the module)."""
@@ -258,9 +258,7 @@ def table(rows: list[dict[str, Any]], params: Params, least: float) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
-    params = Params(
-        args.records, args.per_page, args.quota, args.window, args.block, args.latency
-    )
+    params = Params(args.records, args.per_page, args.quota, args.window, args.block, args.latency)
     rows = []
     for _ in range(args.repeat):
         for name in [c.strip() for c in args.clients.split(",") if c.strip()]:
@@ -279,9 +277,7 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     rows = asyncio.run(main_async(args))
-    params = Params(
-        args.records, args.per_page, args.quota, args.window, args.block, args.latency
-    )
+    params = Params(args.records, args.per_page, args.quota, args.window, args.block, args.latency)
     least = rows[0]["least_s"] if rows else 0.0
     if args.json:
         print(json.dumps(rows, indent=2))
