@@ -300,14 +300,14 @@ def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any,
     """
     fields = attrs.fields(cls)
     if any(
-        not f.init or f.kw_only or f.alias != f.name or isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+        not f.init or f.kw_only or f.alias != f.name or isinstance(f.default, attrs.Factory)  # type: ignore[arg-type,unused-ignore]
         for f in fields
     ):
         return None
     names: dict[str, Any] = {"__cl": cls}
-    args = []
+    args: list[str] = []
     for i, f in enumerate(fields):
-        names[f"__h{i}"] = converter.get_structure_hook(f.type)  # type: ignore[arg-type]
+        names[f"__h{i}"] = converter.get_structure_hook(f.type)
         names[f"__t{i}"] = f.type
         value = f"__h{i}(o[{f.name!r}], __t{i})"
         if f.default is not attrs.NOTHING:
@@ -357,9 +357,8 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         Caller, make_dict_unstructure_fn(Caller, converter, user_id=override(rename="user_Id"))
     )
     for cls in _RESPONSE_MODELS:
-        hook = (None if detailed else _fast_structure_fn(cls, converter)) or (
-            make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
-        )
+        fast = None if detailed else _fast_structure_fn(cls, converter)
+        hook = fast or make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
         optional = _or_none(hook)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         if cls in _SHARED_KEYS:
             hook = optional = _shared(hook, _SHARED_KEYS[cls])  # pyright: ignore[reportUnknownArgumentType]

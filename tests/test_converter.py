@@ -281,7 +281,7 @@ def test_fast_hooks_agree_with_cattrs_generated_ones(
     body = {**recording, **broken}
     if dropped is not None:
         body.pop(dropped, None)
-    outcomes = []
+    outcomes: list[Recording | str] = []
     for converter in _converters():
         try:
             outcomes.append(converter.structure(body, Recording))
