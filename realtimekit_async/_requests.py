@@ -23,7 +23,7 @@ from ._version import __version__
 
 
 class Operation(enum.Enum):
-    """The six calls; what a retry may do after a failure depends on which one it is."""
+    """Every call; what a retry may do after a failure depends on which one it is."""
 
     LIST = "list recordings"
     START = "start recording"
@@ -31,6 +31,13 @@ class Operation(enum.Enum):
     GET = "get recording"
     UPDATE = "update recording"
     START_TRACK = "start track recording"
+    CREATE_WEBHOOK = "create webhook"
+    LIST_WEBHOOKS = "list webhooks"
+    GET_WEBHOOK = "get webhook"
+    UPDATE_WEBHOOK = "update webhook"
+    REPLACE_WEBHOOK = "replace webhook"
+    DELETE_WEBHOOK = "delete webhook"
+    LIST_WEBHOOK_EVENTS = "list webhook events"
 
 
 @attrs.frozen

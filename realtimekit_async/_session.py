@@ -8,15 +8,15 @@ answer and applies the retry policy. What is left here is what a user configures
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from . import _protocol as proto
+from ._calls_batch import BatchCalls
+from ._calls_recordings import RecordingCalls
+from ._calls_webhooks import WebhookCalls
 from ._config import (
     USE_DEFAULT,
     UseDefault,
@@ -24,40 +24,19 @@ from ._config import (
     check_base_url,
     check_count,
     check_headers,
-    check_seconds,
     check_timeout,
 )
-from ._download import DEFAULT_MAX_BYTES, Progress, Sink, check_options, download
 from ._engine import Engine, Reader, Reconcile
 from ._errors import (
-    NoActiveRecordingError,
-    RecordingFailedError,
-    RequestTimeoutError,
     SessionClosedError,
-    WaitTimeoutError,
 )
-from ._events import Hook, PageFetched
-from ._lifecycle import ACTION_TARGETS, can_reach, check_statuses
-from ._models import (
-    AudioConfig,
-    InteractiveConfig,
-    LivestreamingConfig,
-    RealtimeKitBucketConfig,
-    Recording,
-    RecordingAction,
-    RecordingPage,
-    RecordingStatus,
-    SortOrder,
-    StorageConfig,
-    TrackLayer,
-    VideoConfig,
-)
+from ._events import Hook
 from ._pacing import RateLimitState, shared_pacer
-from ._pagination import RecordingPager, ResumeToken
 from ._ratelimit import Limiter
 from ._retry import RetryPolicy, Safety
 from ._tracing import NO_TRACING, Tracing
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, ClientSession, Transport
+from ._webhooks_api import webhooks_prefix
 
 __all__ = ["DEFAULT_BASE_URL", "RealtimeKitSession"]
 
@@ -67,7 +46,7 @@ DEFAULT_PER_PAGE: Final = 100
 T = TypeVar("T")
 
 
-class RealtimeKitSession:
+class RealtimeKitSession(RecordingCalls, BatchCalls, WebhookCalls):
     """A client for one RealtimeKit app's recordings.
 
     Args:
@@ -143,6 +122,7 @@ class RealtimeKitSession:
         check_api_token(api_token)
         self._account_id, self._app_id = account_id, app_id
         self._prefix = proto.app_prefix(account_id, app_id)
+        self._webhooks_prefix = webhooks_prefix(account_id, app_id)
         self._base_url = check_base_url(base_url)
         self._deadline = (
             retry.deadline if timeout is USE_DEFAULT else check_timeout("timeout", timeout)
@@ -176,7 +156,7 @@ class RealtimeKitSession:
             sleep=sleep,
         )
         # Storage hosts get no credentials: the presigned URL is the credential.
-        self._storage_headers: Final = {"User-Agent": proto.USER_AGENT}
+        self._storage_headers = {"User-Agent": proto.USER_AGENT}
         self._sleep = sleep
         # Built once per process here, rather than at import (which would slow every import)
         # or inside the first call (which would add ~20 ms to it).
@@ -282,414 +262,6 @@ class RealtimeKitSession:
             msg = "this RealtimeKitSession is closed; make a new one"
             raise SessionClosedError(msg)
 
-    # --- the six calls ------------------------------------------------------------------------
-
-    def list_recordings(
-        self,
-        *,
-        meeting_id: str | None = None,
-        status: RecordingStatus | str | Iterable[RecordingStatus | str] | None = None,
-        search: str | None = None,
-        expired: bool | None = None,
-        sort_by: str | None = None,
-        sort_order: SortOrder | str | None = None,
-        start_time: dt.datetime | None = None,
-        end_time: dt.datetime | None = None,
-        per_page: int | None = None,
-        resume: ResumeToken | str | None = None,
-        prefetch: int = 2,
-        headers: Mapping[str, str] | None = None,
-    ) -> RecordingPager:
-        """All recordings matching the filters, as a :class:`RecordingPager` (not a coroutine).
-
-        Args:
-            meeting_id: only this meeting's recordings.
-            status: only recordings in this status (or any of these statuses).
-            search: text to match against the meeting id or title.
-            expired: only recordings whose RealtimeKit download link has (``True``) or has not
-                (``False``) expired.
-            sort_by: ``"invokedTime"``, the one documented sort key.
-            sort_order: ``"ASC"`` or ``"DESC"``.
-            start_time: only recordings from this moment on (aware or UTC ``datetime``).
-            end_time: only recordings up to this moment.
-            per_page: page size to ask for (the server may answer with fewer).
-            resume: a :attr:`RecordingPager.resume_token` (or its ``dumps()`` text) to continue
-                an interrupted scan; its filters apply, so pass no others.
-            prefetch: how many following pages to request while the current one is consumed
-                (``0`` fetches strictly one page at a time).
-            headers: extra headers of every page request.
-
-        Arguments are checked here, before anything is sent. Iterate the pager with
-        ``async for``; see :class:`RecordingPager`.
-        """
-        self._check_open()
-        check_headers("headers", headers)  # before anything is sent, like the filters
-        filters = proto.ListFilters.build(
-            meeting_id=meeting_id,
-            status=status,
-            search=search,
-            expired=expired,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            start_time=start_time,
-            end_time=end_time,
-        )
-        page_size = self._per_page if per_page is None else proto.check_per_page(per_page)
-        token = ResumeToken.loads(resume) if isinstance(resume, str) else resume
-        if token is not None:
-            if filters.query:
-                msg = "pass either resume= or filters: a resume token carries its own filters"
-                raise ValueError(msg)
-            filters = proto.ListFilters(token.query)
-            page_size = token.per_page
-
-        async def fetch(page_no: int, size: int) -> RecordingPage:
-            request = proto.list_request(self._prefix, filters, page_no, size)
-            page = await self._call(request, proto.read_page, Safety.IDEMPOTENT, headers=headers)
-            self._engine.emit(PageFetched(page_no, len(page.items), page.paging.total_count))
-            return page
-
-        if prefetch < 0:
-            msg = f"prefetch must be a number of pages >= 0, got {prefetch!r}"
-            raise ValueError(msg)
-        return RecordingPager(
-            fetch, per_page=page_size, query=filters.query, resume=token, prefetch=prefetch
-        )
-
-    async def start_recording(
-        self,
-        meeting_id: str,
-        *,
-        max_seconds: int | None = None,
-        allow_multiple_recordings: bool | None = None,
-        file_name_prefix: str | None = None,
-        audio_config: AudioConfig | Mapping[str, Any] | None = None,
-        video_config: VideoConfig | Mapping[str, Any] | None = None,
-        storage_config: StorageConfig | Mapping[str, Any] | None = None,
-        realtimekit_bucket_config: RealtimeKitBucketConfig | Mapping[str, Any] | None = None,
-        rtmp_out_config: LivestreamingConfig | Mapping[str, Any] | None = None,
-        interactive_config: InteractiveConfig | Mapping[str, Any] | None = None,
-        url: str | None = None,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Start recording a meeting; returns the new recording (usually ``INVOKED``).
-
-        Never sent twice blindly: after an ambiguous failure (timeout, reset, 5xx) the meeting's
-        active recording is read, and returned if there is one. With
-        ``allow_multiple_recordings=True`` that cannot tell our recording from another, so
-        :class:`OutcomeUnknownError` is raised instead.
-
-        Args:
-            meeting_id: the meeting to record.
-            max_seconds: stop automatically after this many seconds (60 to 86,400).
-            allow_multiple_recordings: allow a second concurrent recording of the meeting.
-            file_name_prefix: prefix of the output file name.
-            audio_config: audio codec, channels and export.
-            video_config: video codec, size, export and watermark.
-            storage_config: your own bucket or SFTP server for the files.
-            realtimekit_bucket_config: whether RealtimeKit's bucket keeps a copy.
-            rtmp_out_config: also stream the recording live over RTMP.
-            interactive_config: add timed ID3 metadata.
-            url: record this web page instead of the meeting's default view.
-            timeout: this call's deadline in seconds (``None``: no limit); else the session's.
-        """
-        options: dict[str, object] = {
-            "max_seconds": max_seconds,
-            "allow_multiple_recordings": allow_multiple_recordings,
-            "file_name_prefix": file_name_prefix,
-            "audio_config": audio_config,
-            "video_config": video_config,
-            "storage_config": storage_config,
-            "realtimekit_bucket_config": realtimekit_bucket_config,
-            "rtmp_out_config": rtmp_out_config,
-            "interactive_config": interactive_config,
-            "url": url,
-        }
-        request = proto.start_request(self._prefix, meeting_id, options)
-        if allow_multiple_recordings:
-            return await self._call(
-                request, proto.read_recording, Safety.UNSAFE, timeout, headers=headers
-            )
-
-        async def reconcile(deadline: float | None) -> Recording | None:
-            try:
-                return await self.get_active_recording(
-                    meeting_id, timeout=deadline, headers=headers
-                )
-            except NoActiveRecordingError:
-                return None
-
-        return await self._call(
-            request,
-            proto.read_recording,
-            Safety.RECONCILE,
-            timeout,
-            reconcile=reconcile,
-            headers=headers,
-        )
-
-    async def get_active_recording(
-        self,
-        meeting_id: str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """The meeting's recording in progress; :class:`NoActiveRecordingError` if none."""
-        request = proto.active_recording_request(self._prefix, meeting_id)
-        return await self._call(
-            request, proto.read_recording, Safety.IDEMPOTENT, timeout, headers=headers
-        )
-
-    async def get_recording(
-        self,
-        recording_id: str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """One recording, with its storage configuration and start/stop reasons."""
-        request = proto.get_request(self._prefix, recording_id)
-        return await self._call(
-            request, proto.read_recording, Safety.IDEMPOTENT, timeout, headers=headers
-        )
-
-    async def update_recording(
-        self,
-        recording_id: str,
-        action: RecordingAction | str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Pause, resume or stop a recording.
-
-        After an ambiguous failure the recording is read back and returned if it already reached
-        the action's target state; otherwise the request is sent again. A 409 (e.g. stopping a
-        recording that already stopped) raises :class:`ConflictError` after one request.
-        """
-        request = proto.update_request(self._prefix, recording_id, action)
-        targets = ACTION_TARGETS[RecordingAction(action)]
-
-        async def reconcile(deadline: float | None) -> Recording | None:
-            current = await self.get_recording(recording_id, timeout=deadline, headers=headers)
-            return current if current.status in targets else None
-
-        return await self._call(
-            request,
-            proto.read_recording,
-            Safety.RECONCILE,
-            timeout,
-            reconcile=reconcile,
-            headers=headers,
-        )
-
-    async def pause_recording(
-        self,
-        recording_id: str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Pause a recording (``RECORDING`` → ``PAUSED``)."""
-        return await self.update_recording(
-            recording_id, RecordingAction.PAUSE, timeout=timeout, headers=headers
-        )
-
-    async def resume_recording(
-        self,
-        recording_id: str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Resume a paused recording (``PAUSED`` → ``RECORDING``)."""
-        return await self.update_recording(
-            recording_id, RecordingAction.RESUME, timeout=timeout, headers=headers
-        )
-
-    async def stop_recording(
-        self,
-        recording_id: str,
-        *,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Stop a recording; it moves on to ``UPLOADING`` and then ``UPLOADED``."""
-        return await self.update_recording(
-            recording_id, RecordingAction.STOP, timeout=timeout, headers=headers
-        )
-
-    async def start_track_recording(
-        self,
-        meeting_id: str,
-        *,
-        layers: Mapping[str, TrackLayer | Mapping[str, Any]] | None = None,
-        user_ids: Iterable[str] | None = None,
-        timeout: float | UseDefault | None = USE_DEFAULT,
-        headers: Mapping[str, str] | None = None,
-    ) -> Recording:
-        """Record each participant's audio to its own file (a track recording).
-
-        Args:
-            meeting_id: the meeting, which must have a live session.
-            layers: output layers by name, e.g. ``{"default": TrackLayer(file_name_prefix="x")}``.
-            user_ids: record only these participants (at most 100).
-            timeout: this call's deadline in seconds (``None``: no limit); else the session's.
-
-        Re-sent only when the request provably never left; after an ambiguous failure
-        :class:`OutcomeUnknownError` is raised, since a second start would record twice.
-        """
-        request = proto.track_request(self._prefix, meeting_id, layers, user_ids)
-        return await self._call(
-            request, proto.read_recording, Safety.UNSAFE, timeout, headers=headers
-        )
-
-    # --- batch helpers ---------------------------------------------------------------------------
-
-    async def wait_for_status(
-        self,
-        recording_id: str,
-        statuses: RecordingStatus | str | Iterable[RecordingStatus | str] = (
-            RecordingStatus.UPLOADED,
-        ),
-        *,
-        timeout: float = 900.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 30.0,
-    ) -> Recording:
-        """Poll a recording until its status is one of *statuses*, and return it.
-
-        Pauses grow by half each poll, from *poll_interval* up to *max_poll_interval*. Each poll
-        gets what is left of *timeout* as its deadline, so the wait ends on time even when the
-        server stops answering.
-
-        Args:
-            recording_id: the recording to watch.
-            statuses: one status or several; any of them ends the wait.
-            timeout: seconds the whole wait may take.
-            poll_interval: the first pause between two polls.
-            max_poll_interval: the longest pause between two polls.
-
-        Raises:
-            ValueError: *statuses* is empty or names a status that does not exist.
-            RecordingFailedError: the recording ended ``ERRORED`` (unless that was waited for),
-                or reached a status from which none of *statuses* can follow (waiting for
-                ``PAUSED`` on an ``UPLOADED`` recording); the recording is attached.
-            WaitTimeoutError: *timeout* seconds passed first.
-        """
-        wanted = check_statuses(statuses)
-        limit = check_seconds("timeout", timeout)
-        pause = check_seconds("poll_interval", poll_interval)
-        longest = check_seconds("max_poll_interval", max_poll_interval)
-        request = proto.get_request(self._prefix, recording_id)
-        started, waited = time.monotonic(), 0.0
-
-        def left() -> float:
-            # Counting the pauses too makes the limit hold with a fake sleep in tests.
-            return limit - max(waited, time.monotonic() - started)
-
-        recording: Recording | None = None
-        while True:
-            try:
-                recording = await self._call(
-                    request, proto.read_recording, Safety.IDEMPOTENT, self._poll_timeout(left())
-                )
-            except RequestTimeoutError as exc:
-                if left() > 0:
-                    raise
-                raise _wait_timeout(recording_id, recording, wanted, limit) from exc
-            if recording.status in wanted:
-                return recording
-            if not can_reach(recording.status, wanted):
-                verb = "ended" if recording.status == RecordingStatus.ERRORED else "is"
-                msg = (
-                    f"recording {recording_id} {verb} {recording.status}, from which "
-                    f"{' or '.join(sorted(wanted))} can no longer follow"
-                )
-                raise RecordingFailedError(msg, recording=recording)
-            if pause >= left():
-                raise _wait_timeout(recording_id, recording, wanted, limit)
-            await self._sleep(pause)
-            waited += pause
-            pause = min(longest, pause * 1.5)
-
-    def _poll_timeout(self, left: float) -> float:
-        """One poll's deadline: the session's, cut to what is left of the wait."""
-        return left if self.deadline is None else min(self.deadline, left)
-
-    async def download_recording(
-        self,
-        recording: Recording | str,
-        dest: str | os.PathLike[str],
-        *,
-        file_name: str | None = None,
-        audio: bool = False,
-        resume: bool = True,
-        progress: Progress | None = None,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        timeout: float | None = None,
-    ) -> list[Path]:
-        """Download a recording's files into the folder *dest* and return their paths.
-
-        Args:
-            recording: an ``UPLOADED`` recording, or its id.
-            dest: a folder, created when missing. The files go in ``dest/<recording id>/``:
-                a single-file recording as its ``output_file_name``, a track recording as one
-                file per participant (in a folder per layer when there are several). Names from
-                the server are made safe (see the downloads guide).
-            file_name: the name for a single-file recording's file (or the audio file) instead
-                of the server's; one plain file name.
-            audio: fetch the separate audio file (``audio_download_url``) instead.
-            resume: continue a ``.part`` file this SDK left for the same stored object.
-            progress: called as ``progress(bytes_done, bytes_total)`` while a file downloads;
-                ``bytes_total`` is ``None`` when unknown.
-            max_bytes: the most bytes taken for a file whose size the recording does not state
-                (track and audio files); default 16 GiB. A stated ``file_size`` is the cap
-                otherwise.
-            timeout: seconds the whole download may take, renewals and waiting for another
-                download of the same recording included; ``None`` for no overall limit.
-
-        Files stream in chunks to ``<name>.part`` and are renamed once complete and, when the
-        recording states a ``file_size``, of that size. A file this SDK already finished (as its
-        manifest ``.realtimekit-download.json`` in the recording's folder says) is not fetched
-        again. An expired link is renewed by fetching the recording again. The API token is
-        never sent to the storage host. Two downloads of the same recording into the same
-        *dest* take turns.
-
-        Raises:
-            ValueError: *file_name* is not a plain file name or given for a track recording,
-                *max_bytes* below 1, or *timeout* not a positive number.
-            DownloadError: the recording is not ``UPLOADED``, has no such file, storage refused
-                it even with a fresh link, sent an error page or too many bytes, the size does
-                not match, the timeout ran out, a file not written by this SDK is in the way, or
-                the disk refused the write (``errno`` set).
-            TransportError: storage could not be reached or the body was cut short, three
-                times in a row.
-        """
-        check_options(file_name, max_bytes, timeout)
-        self._check_open()
-        if isinstance(recording, str):
-            recording = await self.get_recording(recording)
-
-        async def stream(url: str, headers: Mapping[str, str], sink: Sink) -> int:
-            return await self._transport.stream(url, headers=headers, sink=sink, chunk_size=1 << 16)
-
-        return await download(
-            recording,
-            Path(dest),
-            stream=stream,
-            refetch=self.get_recording,
-            headers=self._storage_headers,
-            file_name=file_name,
-            audio=audio,
-            resume=resume,
-            progress=progress,
-            max_bytes=max_bytes,
-            timeout=timeout,
-        )
-
     # --- one call, with retries -----------------------------------------------------------------
 
     async def _call(
@@ -708,17 +280,3 @@ class RealtimeKitSession:
         return await self._engine.call(
             request, read, safety, deadline, reconcile=reconcile, headers=extra
         )
-
-
-def _wait_timeout(
-    recording_id: str,
-    recording: Recording | None,
-    wanted: frozenset[RecordingStatus],
-    limit: float,
-) -> WaitTimeoutError:
-    status = "unknown (no poll answered)" if recording is None else recording.status
-    msg = (
-        f"recording {recording_id} is still {status} after {limit:g} s of waiting for "
-        f"{' or '.join(sorted(wanted))}"
-    )
-    return WaitTimeoutError(msg, recording=recording)

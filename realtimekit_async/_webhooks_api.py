@@ -9,7 +9,6 @@ server added later passes when it has the ``namespace.event`` shape, since the e
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 import urllib.parse
 from collections.abc import Iterable
@@ -30,7 +29,6 @@ from ._retry import Safety
 
 __all__ = [
     "SAFETY",
-    "WebhookOperation",
     "create_request",
     "delete_request",
     "events_request",
@@ -45,29 +43,17 @@ __all__ = [
 ]
 
 
-class WebhookOperation(enum.Enum):
-    """The seven webhook calls (``Request.operation`` is only read for messages and retries)."""
-
-    CREATE = "create webhook"
-    LIST = "list webhooks"
-    GET = "get webhook"
-    UPDATE = "update webhook"
-    REPLACE = "replace webhook"
-    DELETE = "delete webhook"
-    LIST_EVENTS = "list webhook events"
-
-
 #: How safe each call is to send again after an ambiguous failure. A create sent twice makes
 #: two registrations (and two deliveries per event); PATCH and PUT set absolute values, and a
 #: repeated DELETE can only answer 404 for what the first one removed.
-SAFETY: Final[dict[WebhookOperation, Safety]] = {
-    WebhookOperation.CREATE: Safety.UNSAFE,
-    WebhookOperation.LIST: Safety.IDEMPOTENT,
-    WebhookOperation.GET: Safety.IDEMPOTENT,
-    WebhookOperation.UPDATE: Safety.IDEMPOTENT,
-    WebhookOperation.REPLACE: Safety.IDEMPOTENT,
-    WebhookOperation.DELETE: Safety.IDEMPOTENT,
-    WebhookOperation.LIST_EVENTS: Safety.IDEMPOTENT,
+SAFETY: Final[dict[Operation, Safety]] = {
+    Operation.CREATE_WEBHOOK: Safety.UNSAFE,
+    Operation.LIST_WEBHOOKS: Safety.IDEMPOTENT,
+    Operation.GET_WEBHOOK: Safety.IDEMPOTENT,
+    Operation.UPDATE_WEBHOOK: Safety.IDEMPOTENT,
+    Operation.REPLACE_WEBHOOK: Safety.IDEMPOTENT,
+    Operation.DELETE_WEBHOOK: Safety.IDEMPOTENT,
+    Operation.LIST_WEBHOOK_EVENTS: Safety.IDEMPOTENT,
 }
 
 MAX_NAME_LENGTH: Final = 256
@@ -76,11 +62,9 @@ _EVENT_SHAPE = re.compile(r"[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)+")
 _KNOWN_BY_FOLDED = {member.value.casefold(): member for member in WebhookEventName}
 
 
-def _request(operation: WebhookOperation, method: str, path: str, body: Any = None) -> Request:
+def _request(operation: Operation, method: str, path: str, body: Any = None) -> Request:
     encoded = None if body is None else _json.dumps(body)
-    # Request.operation is typed as the recordings' Operation; the engine only reads its
-    # ``.value`` (messages) and compares it with two recording members, which this never equals.
-    return Request(cast("Operation", operation), method, path, body=encoded)
+    return Request(operation, method, path, body=encoded)
 
 
 def webhooks_prefix(account_id: str, app_id: str) -> str:
@@ -185,17 +169,17 @@ def create_request(
         "events": check_events(events),
         "enabled": _enabled(enabled),
     }
-    return _request(WebhookOperation.CREATE, "POST", prefix, body)
+    return _request(Operation.CREATE_WEBHOOK, "POST", prefix, body)
 
 
 def list_request(prefix: str) -> Request:
     """``GET …/webhooks``."""
-    return _request(WebhookOperation.LIST, "GET", prefix)
+    return _request(Operation.LIST_WEBHOOKS, "GET", prefix)
 
 
 def get_request(prefix: str, webhook_id: str) -> Request:
     """``GET …/webhooks/{webhook_id}``."""
-    return _request(WebhookOperation.GET, "GET", _item_path(prefix, webhook_id))
+    return _request(Operation.GET_WEBHOOK, "GET", _item_path(prefix, webhook_id))
 
 
 def update_request(
@@ -218,7 +202,7 @@ def update_request(
         body["events"] = check_events(events)
     if enabled is not None:
         body["enabled"] = _enabled(enabled)
-    return _request(WebhookOperation.UPDATE, "PATCH", path, body)
+    return _request(Operation.UPDATE_WEBHOOK, "PATCH", path, body)
 
 
 def replace_request(
@@ -238,17 +222,17 @@ def replace_request(
         "events": check_events(events),
         "enabled": _enabled(enabled),
     }
-    return _request(WebhookOperation.REPLACE, "PUT", path, body)
+    return _request(Operation.REPLACE_WEBHOOK, "PUT", path, body)
 
 
 def delete_request(prefix: str, webhook_id: str) -> Request:
     """``DELETE …/webhooks/{webhook_id}`` (answers the deleted webhook)."""
-    return _request(WebhookOperation.DELETE, "DELETE", _item_path(prefix, webhook_id))
+    return _request(Operation.DELETE_WEBHOOK, "DELETE", _item_path(prefix, webhook_id))
 
 
 def events_request(prefix: str) -> Request:
     """``GET …/webhooks/all``: the event names the server knows."""
-    return _request(WebhookOperation.LIST_EVENTS, "GET", f"{prefix}/all")
+    return _request(Operation.LIST_WEBHOOK_EVENTS, "GET", f"{prefix}/all")
 
 
 # --- responses --------------------------------------------------------------------------------

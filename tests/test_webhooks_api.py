@@ -12,7 +12,7 @@ from realtimekit_async import (
     WebhookEventName,
 )
 from realtimekit_async import _webhooks_api as api
-from realtimekit_async._protocol import Request, Response
+from realtimekit_async._protocol import Operation, Request, Response
 from realtimekit_async._retry import Safety
 
 NOW = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
@@ -63,7 +63,7 @@ def test_create_request() -> None:
         "enabled": True,
     }
     assert request.operation.value == "create webhook"
-    assert api.SAFETY[api.WebhookOperation.CREATE] is Safety.UNSAFE
+    assert api.SAFETY[Operation.CREATE_WEBHOOK] is Safety.UNSAFE
 
 
 def test_read_only_requests() -> None:
