@@ -108,10 +108,17 @@ class Params:
     latency: float = 0.030
 
 
-Client = Callable[[str, Params], Awaitable[int]]
+@dataclass
+class Tally:
+    """Records received so far: kept when a client gives up half-way."""
+
+    records: int = 0
 
 
-async def _sdk(base_url: str, params: Params, **options: Any) -> int:
+Client = Callable[[str, Params, Tally], Awaitable[None]]
+
+
+async def _sdk(base_url: str, params: Params, tally: Tally, **options: Any) -> None:
     from realtimekit_async import RealtimeKitSession
 
     async with RealtimeKitSession(
@@ -121,35 +128,32 @@ async def _sdk(base_url: str, params: Params, **options: Any) -> int:
         base_url=base_url,
         **options,
     ) as rtk:
-        count = 0
         async for _ in rtk.list_recordings(per_page=params.per_page):
-            count += 1
-        return count
+            tally.records += 1
 
 
-async def default(base_url: str, params: Params) -> int:
+async def default(base_url: str, params: Params, tally: Tally) -> None:
     """A session as a newcomer makes it: pacing by the announced budget."""
-    return await _sdk(base_url, params)
+    await _sdk(base_url, params, tally)
 
 
-async def hand_configured(base_url: str, params: Params) -> int:
+async def hand_configured(base_url: str, params: Params, tally: Tally) -> None:
     """``rate_limiter=RateLimiter(quota, window)``: the budget written down by hand."""
     from realtimekit_async import RateLimiter
 
     limiter = RateLimiter(params.quota, params.window)
-    return await _sdk(base_url, params, rate_limiter=limiter)
+    await _sdk(base_url, params, tally, rate_limiter=limiter)
 
 
-async def no_limiter(base_url: str, params: Params) -> int:
+async def no_limiter(base_url: str, params: Params, tally: Tally) -> None:
     """``rate_limiter=None``: no pacing; only the retry policy's handling of 429."""
-    return await _sdk(base_url, params, rate_limiter=None)
+    await _sdk(base_url, params, tally, rate_limiter=None)
 
 
-async def cloudflare(base_url: str, params: Params) -> int:
+async def cloudflare(base_url: str, params: Params, tally: Tally) -> None:
     """The official ``cloudflare`` SDK, paged by hand as its docs show (its own 429 retries)."""
     from cloudflare import AsyncCloudflare  # type: ignore[import-not-found,unused-ignore]
 
-    count = 0
     async with AsyncCloudflare(api_token=records.API_TOKEN, base_url=base_url) as client:
         page_no = 1
         while True:
@@ -159,9 +163,9 @@ async def cloudflare(base_url: str, params: Params) -> int:
                 page_no=page_no,
                 per_page=params.per_page,
             )
-            count += len(page.data)
+            tally.records += len(page.data)
             if not page.data or page.paging.end_offset >= page.paging.total_count:
-                return count
+                return
             page_no += 1
 
 
@@ -192,10 +196,10 @@ async def measure(name: str, params: Params) -> dict[str, Any]:
     port = runner.addresses[0][1]
     base_url = f"http://127.0.0.1:{port}/client/v4"
     error = None
-    count = 0
+    tally = Tally()
     started = time.perf_counter()
     try:
-        count = await CLIENTS[name](base_url, params)
+        await CLIENTS[name](base_url, params, tally)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
     wall = time.perf_counter() - started
@@ -208,7 +212,7 @@ async def measure(name: str, params: Params) -> dict[str, Any]:
         "ratio": wall / least,
         "status_429": server.refused,
         "requests": server.sent,
-        "records": count,
+        "records": tally.records,
         "error": error,
     }
 
@@ -249,7 +253,8 @@ def table(rows: list[dict[str, Any]], params: Params, least: float) -> str:
         sent = "/".join(str(row["requests"]) for row in runs)
         got = "/".join(str(row["records"]) for row in runs)
         failed = [row["error"] for row in runs if row["error"]]
-        note = f" ({failed[0]})" if failed else ""
+        # The error's first words only: the rest names the URL.
+        note = f" ({len(failed)} gave up: {failed[0].partition(':')[0]})" if failed else ""
         label = LABELS[name].replace("(15, 4)", f"({params.quota}, {params.window:g})")
         lines.append(
             f"| {label}{note} | {wall:.2f} | {wall / least:.2f}x | {refusals} | {sent} | {got} |"
