@@ -319,6 +319,19 @@ def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any,
     return cast("Callable[[Any, Any], Any]", names[f"structure_{cls.__name__}"])
 
 
+def _tuple_of(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """``tuple[cls, ...]`` from any iterable, as cattrs does, minus a dispatch per item.
+
+    A listing page is one of these: the item hook is looked up once, not per record.
+    """
+    item = converter.get_structure_hook(cls)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        return tuple([item(element, cls) for element in value])
+
+    return structure
+
+
 def make_converter(*, detailed: bool = False) -> cattrs.Converter:
     """Build the converter. Call once; hooks are generated here, not per response.
 
@@ -364,6 +377,9 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
             hook = optional = _shared(hook, _SHARED_KEYS[cls])  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook(cls, hook)  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook_func(_is(cls | None), optional)  # pyright: ignore[reportUnknownArgumentType]
+    if not detailed:
+        recordings = _tuple_of(Recording, converter)
+        converter.register_structure_hook_func(_is(tuple[Recording, ...]), recordings)
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
     for cls in (StartReason, StopReason, Meeting, Paging, Recording, Webhook):

@@ -288,3 +288,13 @@ def test_fast_hooks_agree_with_cattrs_generated_ones(
         except (KeyError, TypeError, ValueError, AttributeError, cattrs.BaseValidationError):
             outcomes.append("refused")
     assert outcomes[0] == outcomes[1]
+
+
+@given(page=st.lists(wire_recordings(), max_size=4))
+def test_a_page_of_recordings_structures_as_cattrs_would(page: list[dict[str, Any]]) -> None:
+    """The per-page hook gives the same tuple as cattrs' own tuple structuring."""
+    fast, detailed = _converters()
+    items = tuple[Recording, ...]
+    assert fast.structure(page, items) == detailed.structure(page, items)
+    with pytest.raises(TypeError):
+        fast.structure(None, items)
