@@ -48,6 +48,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
     parser.add_argument("--no-extras", action="store_true", help="only the streaming table")
     parser.add_argument(
+        "--no-budget", action="store_true", help="skip the budget benchmark (budget.py)"
+    )
+    parser.add_argument(
         "--json",
         type=Path,
         default=HERE / "results" / "latest.json",
@@ -95,6 +98,7 @@ def main() -> int:
     args = _parse_args()
     plan = _plan(args)
     started = time.perf_counter()
+    budget_table = ""
     results: dict[str, Any] = {
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": {
@@ -117,6 +121,17 @@ def main() -> int:
         extras["latency"] = suite.latency(plan, _log)
         extras["offline"] = suite.offline(plan, _log)
     results["extras"] = extras
+    if not args.no_budget:
+        _log("budget: streaming against a fixed-window budget (budget.py)")
+        # Its own process: the SDK it imports must not share this runner's state.
+        done = subprocess.run(
+            [sys.executable, str(HERE / "budget.py"), "--json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        runs, _, budget_table = done.stdout.rpartition("]\n")
+        results["budget"] = json.loads(runs + "]") if runs else done.stderr
     results["duration_s"] = time.perf_counter() - started
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +140,9 @@ def main() -> int:
     if extras:
         print()
         print(report.extras_text(extras))
+    if not args.no_budget:
+        print()
+        print(budget_table.strip())
     print(f"\n{results['duration_s']:.0f} s in all; every run is in {args.json}")
     return 1 if any(row["problems"] for row in rows) else 0
 

@@ -7,6 +7,7 @@ slow fallback. Downloading is :mod:`._download`'s job; this only wires it to the
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -23,7 +24,7 @@ from ._models import Recording, RecordingStatus
 from ._retry import Safety
 
 if TYPE_CHECKING:
-    from .webhooks import WebhookWatcher
+    from .webhooks import RecordingStatusUpdate, Subscription, WebhookWatcher
 
 __all__ = ["BatchCalls"]
 
@@ -42,7 +43,7 @@ class BatchCalls(CallsBase):
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
         watcher: WebhookWatcher | None = None,
-        fallback_interval: float = 60.0,
+        fallback_interval: float = 300.0,
     ) -> Recording:
         """Wait until a recording's status is one of *statuses*, and return the recording.
 
@@ -85,10 +86,13 @@ class BatchCalls(CallsBase):
         events = None if watcher is None else watcher.subscribe(recording_id)
         recording: Recording | None = None
         try:
-            while True:
+            while (remaining := left()) > 0:
                 try:
                     recording = await self._call(
-                        request, proto.read_recording, Safety.IDEMPOTENT, self._poll_timeout(left())
+                        request,
+                        proto.read_recording,
+                        Safety.IDEMPOTENT,
+                        self._poll_cap(remaining),
                     )
                 except RequestTimeoutError as exc:
                     if left() > 0:
@@ -104,20 +108,16 @@ class BatchCalls(CallsBase):
                     pause = min(longest, pause * 1.5)
                     continue
                 # Events until one settles the wait, or a silence long enough to poll again.
-                while (wait := min(fallback, left())) > 0:
-                    event = await events.get(timeout=wait)
-                    if event is None:
-                        break
+                while (event := await _next_event(events, min(fallback, left()))) is not None:
                     recording = event.recording
                     if _settled(recording, wanted):
                         return recording
-                if left() <= 0:
-                    raise _wait_timeout(recording_id, recording, wanted, limit)
+            raise _wait_timeout(recording_id, recording, wanted, limit)
         finally:
             if events is not None:
                 events.close()
 
-    def _poll_timeout(self, left: float) -> float:
+    def _poll_cap(self, left: float) -> float:
         """One poll's deadline: the session's, cut to what is left of the wait."""
         return left if self._deadline is None else min(self._deadline, left)
 
@@ -191,6 +191,20 @@ class BatchCalls(CallsBase):
             max_bytes=max_bytes,
             timeout=timeout,
         )
+
+
+async def _next_event(
+    events: Subscription[RecordingStatusUpdate], timeout: float
+) -> RecordingStatusUpdate | None:
+    """The next event, or ``None`` after *timeout* seconds of silence."""
+    # Waited on from the side, so the silence does not cancel this task's own frames.
+    getter = asyncio.ensure_future(events.get())
+    done, _ = await asyncio.wait({getter}, timeout=timeout)
+    if not done:
+        getter.cancel()
+        await asyncio.gather(getter, return_exceptions=True)
+        return None
+    return getter.result()
 
 
 def _settled(recording: Recording, wanted: frozenset[RecordingStatus]) -> bool:

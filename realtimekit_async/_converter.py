@@ -28,6 +28,7 @@ import typing
 from collections.abc import Callable, Hashable
 from typing import Any, Final, TypeVar, cast
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -288,6 +289,49 @@ _OPTIONAL_SCALARS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any] | None:
+    """A structure hook for *cls* that passes every field positionally, or ``None`` if unfit.
+
+    cattrs' generated hook collects the fields that have defaults into a dict and calls
+    ``cls(..., **res)``: one dict and one keyword expansion per record. For models whose
+    optional fields all default to a constant (all of ours do), a conditional expression per
+    field does the same checks (each field through the same hook; a missing required key is a
+    ``KeyError``) without either. Only for the fast converter: the detailed twin keeps cattrs'.
+    """
+    fields = attrs.fields(cls)
+    if any(
+        not f.init or f.kw_only or f.alias != f.name or isinstance(f.default, attrs.Factory)  # type: ignore[arg-type,unused-ignore]
+        for f in fields
+    ):
+        return None
+    names: dict[str, Any] = {"__cl": cls}
+    args: list[str] = []
+    for i, f in enumerate(fields):
+        names[f"__h{i}"] = converter.get_structure_hook(f.type)
+        names[f"__t{i}"] = f.type
+        value = f"__h{i}(o[{f.name!r}], __t{i})"
+        if f.default is not attrs.NOTHING:
+            names[f"__d{i}"] = f.default
+            value = f"({value} if {f.name!r} in o else __d{i})"
+        args.append(value)
+    source = f"def structure_{cls.__name__}(o, _=None):\n    return __cl({', '.join(args)})\n"
+    exec(compile(source, f"<fast structure {cls.__qualname__}>", "exec"), names)  # noqa: S102
+    return cast("Callable[[Any, Any], Any]", names[f"structure_{cls.__name__}"])
+
+
+def _tuple_of(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """``tuple[cls, ...]`` from any iterable, as cattrs does, minus a dispatch per item.
+
+    A listing page is one of these: the item hook is looked up once, not per record.
+    """
+    item = converter.get_structure_hook(cls)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        return tuple([item(element, cls) for element in value])
+
+    return structure
+
+
 def make_converter(*, detailed: bool = False) -> cattrs.Converter:
     """Build the converter. Call once; hooks are generated here, not per response.
 
@@ -326,12 +370,16 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         Caller, make_dict_unstructure_fn(Caller, converter, user_id=override(rename="user_Id"))
     )
     for cls in _RESPONSE_MODELS:
-        hook = make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
+        fast = None if detailed else _fast_structure_fn(cls, converter)
+        hook = fast or make_dict_structure_fn(cls, converter)  # pyright: ignore[reportUnknownVariableType]
         optional = _or_none(hook)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         if cls in _SHARED_KEYS:
             hook = optional = _shared(hook, _SHARED_KEYS[cls])  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook(cls, hook)  # pyright: ignore[reportUnknownArgumentType]
         converter.register_structure_hook_func(_is(cls | None), optional)  # pyright: ignore[reportUnknownArgumentType]
+    if not detailed:
+        recordings = _tuple_of(Recording, converter)
+        converter.register_structure_hook_func(_is(tuple[Recording, ...]), recordings)
     # Responses keep their nulls (an export shows what the server said); request options drop
     # unset fields so the server applies its own defaults.
     for cls in (StartReason, StopReason, Meeting, Paging, Recording, Webhook):

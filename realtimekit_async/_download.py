@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import attrs
 
+from ._config import check_count, check_timeout
 from ._download_files import Folder
 from ._download_names import check_file_name, dedupe, safe_component
 from ._download_transfer import DownloadTarget, Progress, RestartError, Transfer, location
@@ -56,20 +56,8 @@ def check_options(file_name: object, max_bytes: object, timeout: object) -> None
     """
     if file_name is not None:
         check_file_name(file_name)
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
-        msg = f"max_bytes must be an int, got {type(max_bytes).__name__}"
-        raise TypeError(msg)
-    if max_bytes < 1:
-        msg = f"max_bytes must be at least 1, got {max_bytes}"
-        raise ValueError(msg)
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        msg = f"timeout must be a finite number of seconds above 0, got {timeout!r}"
-        raise ValueError(msg)
+    check_count("max_bytes", max_bytes)
+    check_timeout("timeout", timeout)
 
 
 def plan_downloads(

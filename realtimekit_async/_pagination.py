@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, Self, TypeVar
 
-from ._errors import RealtimeKitError
+from ._errors import request_context
 from ._models import Recording, RecordingPage
 from ._scan import (
     DEDUPE_WINDOW,
@@ -163,13 +163,10 @@ async def _scan(
         while (page_no := cursor.state.page_no) is not None:
             pending = ahead.pop(page_no, None)
             before = cursor.state
-            try:
+            with request_context(page_no=page_no):
                 page = await (pending or fetch(page_no, before.per_page))
                 cursor.pages_fetched += 1
                 cursor.state, fresh = step(before, page_no, page)
-            except RealtimeKitError as exc:
-                exc.page_no = page_no
-                raise
             for number in pages_ahead(cursor.state, prefetch):
                 if number not in ahead:
                     ahead[number] = asyncio.ensure_future(fetch(number, before.per_page))

@@ -30,6 +30,16 @@ from ._redaction import redact_url
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "ClientSession", "Transport"]
 
 _JSON = "application/json"
+#: What a request through aiohttp can raise besides our own errors. The last three come from
+#: aiohttp's internals when the session is closed while a request is under way.
+_FAILURES = (
+    aiohttp.ClientError,
+    TimeoutError,
+    OSError,
+    AssertionError,
+    RuntimeError,
+    AttributeError,
+)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: Redirects a download follows before giving up.
 MAX_REDIRECTS = 5
@@ -158,13 +168,8 @@ class Transport:
                         exc.status = response.status
                     raise
                 return Response(response.status, _lower_headers(response.headers), data)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except _FAILURES as exc:
             raise map_exception(exc, method, url) from exc
-        except (AssertionError, RuntimeError, AttributeError) as exc:
-            # aiohttp trips over its own state when the session is closed under a request.
-            if not self._closed_under_us():
-                raise
-            raise _closed_error(method, url) from exc
 
     async def stream(
         self,
@@ -205,21 +210,13 @@ class Transport:
                         async for chunk in response.content.iter_chunked(chunk_size):
                             write(chunk)
                     return response.status
-            except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            except (*_FAILURES, ValueError) as exc:
                 error = _storage_error(exc, current)
-            except (AssertionError, RuntimeError, AttributeError):
-                # aiohttp trips over its own state when the session is closed under a request.
-                if not self._closed_under_us():
-                    raise
-                error = _closed_error("GET", str(current.with_query(None)))
             # Raised outside the except block: the aiohttp exception (whose text may hold the
             # signed URL) is neither the cause nor the context of what the caller sees.
             raise error
         msg = f"storage redirected more than {MAX_REDIRECTS} times ({where(current)})"
         raise DownloadError(msg)
-
-    def _closed_under_us(self) -> bool:
-        return self._session is not None and self._session.closed
 
     async def close(self) -> None:
         """Close the aiohttp session if (and only if) this transport created it."""
@@ -395,10 +392,10 @@ def map_exception(exc: Exception, method: str, url: str) -> TransportError:
         return TransportError("the server closed the connection without a response", **where)
     if isinstance(exc, aiohttp.ClientPayloadError):
         return TransportError(f"the response body was cut short: {exc}", **where)
+    if isinstance(exc, AssertionError | RuntimeError | AttributeError):
+        # aiohttp trips over its own state when its session is closed under a request.
+        msg = (
+            f"the request failed inside aiohttp, as when its session is closed meanwhile ({exc!r})"
+        )
+        return TransportError(msg, **where)
     return TransportError(f"{type(exc).__name__}: {exc}", **where)
-
-
-def _closed_error(method: str, url: str) -> TransportError:
-    path = yarl.URL(url, encoded=True).raw_path
-    msg = "the aiohttp session was closed while the request was under way"
-    return TransportError(msg, method=method, path=path)

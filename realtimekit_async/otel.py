@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Final
+
+import attrs
 
 try:
     from opentelemetry import propagate, trace
@@ -55,9 +57,7 @@ class _SpanTrace:
 
     def event(self, event: CallEvent) -> None:
         span = self._span
-        if isinstance(event, RequestSent):
-            span.add_event("attempt", {"attempt": event.attempt})
-        elif isinstance(event, ResponseReceived):
+        if isinstance(event, ResponseReceived):
             attributes: dict[str, Any] = {"attempt": event.attempt}
             if event.status is not None:
                 attributes["http.response.status_code"] = event.status
@@ -68,15 +68,25 @@ class _SpanTrace:
             if event.error:
                 attributes["error.type"] = event.error
             span.add_event("response", attributes)
-        elif isinstance(event, RetryScheduled):
-            span.add_event(
-                "retry", {"attempt": event.attempt, "delay_s": event.delay, "reason": event.reason}
-            )
-        elif isinstance(event, Reconciling):
-            span.add_event("reconcile", {"reason": event.reason})
-        elif isinstance(event, RateLimitWait):
-            span.add_event("rate_limit_wait", {"seconds": event.seconds})
-        # PageFetched is emitted by a listing between its calls, never inside one.
+            return
+        # The other steps become events named after what happened, with their own numbers.
+        details = {
+            k: v
+            for k, v in attrs.asdict(event).items()
+            if k not in _ON_THE_SPAN and isinstance(v, str | int | float)
+        }
+        span.add_event(_EVENT_NAMES.get(type(event), type(event).__name__), details)
+
+
+#: Span event names by SDK event (the rest keep their class name).
+_EVENT_NAMES: Final[dict[type, str]] = {
+    RequestSent: "attempt",
+    RetryScheduled: "retry",
+    Reconciling: "reconcile",
+    RateLimitWait: "rate_limit_wait",
+}
+#: Already attributes of the span itself.
+_ON_THE_SPAN: Final = frozenset({"operation", "method", "path"})
 
 
 class OpenTelemetryTracing:

@@ -2,7 +2,9 @@
 
 :class:`FakeRealtimeKit` serves all six recording endpoints on ``127.0.0.1`` with the
 recording state machine, paging, both error envelopes, presigned downloads, fault injection
-(:class:`FaultKind`) and a journal of received requests (:class:`JournalEntry`); its
+(:class:`FaultKind`) and a journal of received requests (:class:`JournalEntry`). It also
+serves the Webhooks management API and POSTs signed deliveries to registered webhooks
+(:class:`Delivery`, :class:`DeliveryFault`, :class:`DeliveryPolicy`); its
 :attr:`~FakeRealtimeKit.credentials` open a session in one line::
 
     async with FakeRealtimeKit() as fake:
@@ -21,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from realtimekit_async._emulator import _serve
+from realtimekit_async._emulator._delivery import Delivery, DeliveryFault, DeliveryPolicy
 from realtimekit_async._emulator._fake import Credentials, FakeRealtimeKit
 from realtimekit_async._emulator._faults import FaultKind
 from realtimekit_async._emulator._journal import JournalEntry
@@ -29,7 +32,17 @@ from realtimekit_async._emulator._serve import serve
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["Credentials", "FakeRealtimeKit", "FaultKind", "JournalEntry", "main", "serve"]
+__all__ = [
+    "Credentials",
+    "Delivery",
+    "DeliveryFault",
+    "DeliveryPolicy",
+    "FakeRealtimeKit",
+    "FaultKind",
+    "JournalEntry",
+    "main",
+    "serve",
+]
 
 PROG = "python -m realtimekit_async.testing"
 

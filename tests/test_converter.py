@@ -1,10 +1,13 @@
 # pyright: reportPrivateUsage=false
 import datetime as dt
+import functools
 import re
 from typing import Any, cast
 
+import cattrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from realtimekit_async import (
     AudioConfig,
@@ -25,7 +28,7 @@ from realtimekit_async._converter import make_converter
 from realtimekit_async._timestamps import format_datetime, parse_datetime
 
 from .conftest import sample
-from .strategies import wire_recordings
+from .strategies import json_values, wire_recordings
 
 converter = make_converter()
 
@@ -255,3 +258,43 @@ def test_to_json_data_is_what_exports_write() -> None:
     assert isinstance(data["invoked_time"], str)
     assert data["invoked_time"].endswith("Z")
     assert to_json_data([recording]) == [data]
+
+
+@functools.cache
+def _converters() -> tuple[cattrs.Converter, cattrs.Converter]:
+    return make_converter(), make_converter(detailed=True)
+
+
+@given(
+    recording=wire_recordings(),
+    broken=st.dictionaries(
+        st.sampled_from(["id", "status", "file_size", "meeting", "started_time", "type"]),
+        json_values,
+        max_size=2,
+    ),
+    dropped=st.sampled_from([None, "id", "invoked_time", "meeting", "file_size"]),
+)
+def test_fast_hooks_agree_with_cattrs_generated_ones(
+    recording: dict[str, Any], broken: dict[str, Any], dropped: str | None
+) -> None:
+    """The positional fast hook and the detailed twin's cattrs hook accept and refuse alike."""
+    body = {**recording, **broken}
+    if dropped is not None:
+        body.pop(dropped, None)
+    outcomes: list[Recording | str] = []
+    for converter in _converters():
+        try:
+            outcomes.append(converter.structure(body, Recording))
+        except (KeyError, TypeError, ValueError, AttributeError, cattrs.BaseValidationError):
+            outcomes.append("refused")
+    assert outcomes[0] == outcomes[1]
+
+
+@given(page=st.lists(wire_recordings(), max_size=4))
+def test_a_page_of_recordings_structures_as_cattrs_would(page: list[dict[str, Any]]) -> None:
+    """The per-page hook gives the same tuple as cattrs' own tuple structuring."""
+    fast, detailed = _converters()
+    items = tuple[Recording, ...]
+    assert fast.structure(page, items) == detailed.structure(page, items)
+    with pytest.raises(TypeError):
+        fast.structure(None, items)

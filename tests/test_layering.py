@@ -37,6 +37,8 @@ PURE_CORE = frozenset(
 #: What the pure core must never reach for.
 IMPURE = ("_transport", "_engine", "_session", "_download", "_cli", "_demo", "testing", "_emulator")
 #: The client side, which the emulator must not import (a codec bug would hide by being mirrored).
+#: "A module reads in one sitting": about 400 lines, with a little room.
+MAX_LINES = 450
 CLIENT_SIDE = (
     "_models",
     "_converter",
@@ -149,6 +151,12 @@ def test_no_import_cycles() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_modules_read_in_one_sitting(module: str) -> None:
+    """No module grows past a few hundred lines."""
+    assert len(MODULES[module].read_text().splitlines()) <= MAX_LINES
 
 
 def test_the_rules_see_real_imports() -> None:

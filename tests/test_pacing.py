@@ -299,6 +299,9 @@ async def test_a_429_under_pacing_is_logged_as_a_warning(caplog: pytest.LogCaptu
     pacer.hold_off(5.0)
     assert "HTTP 429 although pacing by the announced budget (last seen: r=3" in caplog.text
     assert pacer.delay() == pytest.approx(5.0, abs=0.1)
+    caplog.clear()
+    Pacer().hold_off(1.0)  # no budget announced: a plain Retry-After, no warning
+    assert caplog.records == []
 
 
 async def test_a_probe_waits_for_the_answer_that_tells_the_budget() -> None:

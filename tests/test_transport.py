@@ -20,6 +20,8 @@ URL = "http://127.0.0.1:9/client/v4/accounts/a/realtime/kit/b/recordings"
         (aiohttp.ClientPayloadError("short"), TransportError, "cut short"),
         (aiohttp.ClientOSError(104, "reset by peer"), TransportError, "ClientOSError"),
         (ConnectionResetError(104, "reset"), TransportError, "ConnectionResetError"),
+        (AssertionError(), TransportError, "inside aiohttp, as when its session is closed"),
+        (RuntimeError("Session is closed"), TransportError, "Session is closed"),
     ],
 )
 def test_exceptions_map_to_ours(exc: Exception, cls: type[TransportError], text: str) -> None:

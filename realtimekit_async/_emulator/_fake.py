@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self, TypedDict
 
+from realtimekit_async._emulator._fake_webhooks import WebhookControls
 from realtimekit_async._emulator._faults import FaultPlan
 from realtimekit_async._emulator._routes import API_ROOT, Api
 from realtimekit_async._emulator._seed import SEED_MEETINGS, SEED_RECORDINGS
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import TracebackType
 
+    from realtimekit_async._emulator._delivery import DeliveryPolicy
     from realtimekit_async._emulator._faults import FaultKind
     from realtimekit_async._emulator._journal import JournalEntry
 
@@ -43,12 +45,14 @@ class Credentials(TypedDict):
     base_url: str
 
 
-class FakeRealtimeKit:
+class FakeRealtimeKit(WebhookControls):
     """An in-process emulator of the RealtimeKit Recordings API, served on 127.0.0.1.
 
     It serves the six recording endpoints with both error envelopes, the recording state
     machine on an explicit clock, presigned downloads of deterministic bytes, fault
-    injection, and a journal of every request.
+    injection, and a journal of every request. It also serves the Webhooks management API
+    and the public key document, and POSTs signed ``recording.statusUpdate`` deliveries to
+    the subscribed webhooks on every status change (see :attr:`deliveries`).
 
     Args:
         account_id: The account id the API path must carry.
@@ -62,6 +66,7 @@ class FakeRealtimeKit:
             request. Meant for demos; tests usually call :meth:`advance` themselves.
         now: The clock's start (aware); defaults to the wall clock at construction. The clock
             then moves only through :meth:`advance`.
+        delivery_policy: How webhook deliveries are retried (default :class:`DeliveryPolicy`).
 
     Attributes:
         account_id: The account id the API path must carry.
@@ -89,6 +94,7 @@ class FakeRealtimeKit:
         seed: int = 0,
         auto_advance: bool = False,
         now: datetime | None = None,
+        delivery_policy: DeliveryPolicy | None = None,
     ) -> None:
         if now is not None and now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
@@ -109,6 +115,8 @@ class FakeRealtimeKit:
             default_per_page,
             max_per_page,
             auto_advance,
+            webhooks=self._setup_webhooks(seed, delivery_policy),
+            public_key=lambda: self.webhook_public_key,
         )
         self._faults = FaultPlan()
         self._server = Server(self._api, self._faults, self.journal, seed)
@@ -118,9 +126,11 @@ class FakeRealtimeKit:
     async def start(self, port: int = 0) -> None:
         """Serve on ``127.0.0.1:port`` (0 picks a free port); does nothing if serving."""
         await self._server.start(port)
+        self._deliverer.start()
 
     async def close(self) -> None:
-        """Stop serving and close open connections; safe to call more than once."""
+        """Stop serving, cancel deliveries in flight; safe to call more than once."""
+        await self._deliverer.close()
         await self._server.close()
 
     async def __aenter__(self) -> Self:

@@ -7,23 +7,32 @@ leaves as a :class:`Reply`; the aiohttp layer does the rest.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from realtimekit_async._emulator._listing import list_page, parse_list_query
 from realtimekit_async._emulator._records import render
 from realtimekit_async._emulator._validate import parse_action, parse_start, parse_track
-from realtimekit_async._emulator._wire import ApiError, Reply, cloudflare_error, success
+from realtimekit_async._emulator._wire import (
+    ApiError,
+    Reply,
+    cloudflare_error,
+    json_reply,
+    success,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from realtimekit_async._emulator._records import Recording, View
     from realtimekit_async._emulator._state import EmulatorState
     from realtimekit_async._emulator._storage import Storage
+    from realtimekit_async._emulator._webhooks import WebhookRegistry
 
 API_ROOT = "/client/v4"
+#: The webhook key document, on the root like the service's, without authentication.
+WELL_KNOWN_PATH = "/.well-known/webhooks.json"
 
 
 def _no_route() -> ApiError:
@@ -51,6 +60,9 @@ class Api:
     auto_advance: bool = False
     #: ``http://127.0.0.1:PORT`` once serving; download links point here.
     origin: str = "http://127.0.0.1:0"
+    #: The registered webhooks, and the PEM key their deliveries are signed with.
+    webhooks: WebhookRegistry = field(kw_only=True)
+    public_key: Callable[[], str] = field(kw_only=True)
 
     def render(self, rec: Recording, view: View) -> dict[str, Any]:
         """A recording as one endpoint family sends it, links pointing at this server."""
@@ -70,6 +82,9 @@ class Api:
             return self._handle(method, raw_path, query, headers, raw_body)
         except ApiError as exc:
             return exc.reply()
+        except ImportError as exc:
+            # Webhooks need cryptography (the "webhooks" extra) to sign deliveries.
+            return ApiError(501, str(exc)).reply()
 
     def _handle(
         self,
@@ -79,19 +94,28 @@ class Api:
         headers: Mapping[str, str],
         raw_body: bytes,
     ) -> Reply:
+        if raw_path == WELL_KNOWN_PATH and method == "GET":
+            key = {"publicKey": self.public_key()}
+            return json_reply(200, {"success": True, "data": key, "message": ""})
         if not raw_path.startswith(API_ROOT + "/"):
             raise _no_route()
         if headers.get("Authorization") != f"Bearer {self.api_token}":
             return cloudflare_error(401, 10000, "Authentication error")
         parts = [unquote(p) for p in raw_path[len(API_ROOT) + 1 :].split("/")]
-        prefix = ["accounts", self.account_id, "realtime", "kit", self.app_id, "recordings"]
-        if parts[: len(prefix)] != prefix:
+        app = ["accounts", self.account_id, "realtime", "kit", self.app_id]
+        if parts[: len(app)] != app or parts[len(app) : len(app) + 1] not in (
+            ["recordings"],
+            ["webhooks"],
+        ):
             raise _no_route()
+        family, prefix = parts[len(app)], [*app, parts[len(app)]]
         if self.auto_advance:
             # Recordings created by an earlier request move one step per request, so a demo
             # sees INVOKED -> RECORDING and UPLOADING -> UPLOADED without touching the clock.
             self.state.advance(0)
         rest = parts[len(prefix) :]
+        if family == "webhooks":
+            return self.webhooks.handle(method, rest, lambda: _json(raw_body))
         match method, rest:
             case "GET", []:
                 return self._list(query)

@@ -9,7 +9,7 @@ import random
 import re
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from realtimekit_async._emulator._records import (
     ACTIVE,
@@ -26,6 +26,9 @@ from realtimekit_async._emulator._validate import (
     parse_track,
 )
 from realtimekit_async._emulator._wire import ApiError, epoch_ms, parse_time, truncate_ms
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: RealtimeKit bucket links expire after 7 days (the guide and X-Amz-Expires=604800).
 LINK_LIFETIME = timedelta(days=7)
@@ -76,6 +79,13 @@ class EmulatorState:
         self.rng = random.Random(seed)
         self.meetings: dict[str, Meeting] = {}
         self.recordings: dict[str, Recording] = {}
+        #: Told of every status change made by a request or the clock (not by set-up).
+        self.listeners: list[Callable[[Recording], None]] = []
+
+    def changed(self, rec: Recording) -> None:
+        """Tell every listener that ``rec`` has a new status."""
+        for listener in self.listeners:
+            listener(rec)
 
     @property
     def now(self) -> datetime:
@@ -163,6 +173,7 @@ class EmulatorState:
             raise ApiError(409, f"Recording already in progress for meeting {meeting.id}")
         rec = self._new_recording(meeting, track=False, prefix=request.file_name_prefix)
         self._configure(rec, request)
+        self.changed(rec)
         return rec
 
     @staticmethod
@@ -174,12 +185,17 @@ class EmulatorState:
         if audio is not None and audio.get("export_file", True) is not False:
             rec.audio_extension = "mp3" if audio.get("codec") == "MP3" else "m4a"
 
-    def start_track(self, request: TrackRequest, at: datetime | None = None) -> Recording:
+    def start_track(self, request: TrackRequest) -> Recording:
         """Start a track recording (POST /recordings/track).
 
         Raises:
             ApiError: 404 for an unknown meeting.
         """
+        rec = self._start_track(request)
+        self.changed(rec)
+        return rec
+
+    def _start_track(self, request: TrackRequest, at: datetime | None = None) -> Recording:
         meeting = self.meeting(request.meeting_id)
         rec = self._new_recording(meeting, track=True, prefix=None, at=at)
         rec.layers = dict(request.layers)
@@ -210,12 +226,24 @@ class EmulatorState:
         now = self.now
         if action == "resume":
             rec.status, rec.active_since = "RECORDING", now
-            return rec
-        self._bank(rec, now)
-        if action == "pause":
-            rec.status = "PAUSED"
         else:
-            self._stop(rec, now, api_reason())
+            self._bank(rec, now)
+            if action == "pause":
+                rec.status = "PAUSED"
+            else:
+                self._stop(rec, now, api_reason())
+        self.changed(rec)
+        return rec
+
+    def fail(self, recording_id: str) -> Recording:
+        """Make an unfinished recording fail (KeyError: unknown; ValueError: finished)."""
+        rec = self.recordings[recording_id]
+        if rec.status in {"UPLOADED", "ERRORED"}:
+            raise ValueError(f"recording {recording_id} is {rec.status} already")
+        self._bank(rec, self.now)
+        rec.status, rec.stopped_time = "ERRORED", rec.stopped_time or self.now
+        rec.stop_reason = {"reason": "INTERNAL_ERROR"}
+        self.changed(rec)
         return rec
 
     @staticmethod
@@ -246,8 +274,10 @@ class EmulatorState:
         now = self.now
         for rec in uploading:
             self.upload(rec, now)
+            self.changed(rec)
         for rec in invoked:
             rec.status, rec.started_time, rec.active_since = "RECORDING", now, now
+            self.changed(rec)
         for rec in self.recordings.values():
             if rec.status != "RECORDING" or rec.active_since is None:
                 continue
@@ -258,6 +288,7 @@ class EmulatorState:
                 # max_seconds stops have no documented stop reason (the enum has none that
                 # fits), so the emulator sends none rather than invent one.
                 self._stop(rec, limit, None)
+                self.changed(rec)
 
     def upload(self, rec: Recording, at: datetime) -> None:
         """Finish a recording: UPLOADED with files, sizes and (bucket permitting) links."""
@@ -322,7 +353,7 @@ class EmulatorState:
         # Finished recordings default to an hour ago so their times are all in the past.
         invoked = truncate_ms(invoked_time or (self.now if fresh else self.now - _AGO))
         if track_request is not None:
-            rec = self.start_track(track_request, at=invoked)
+            rec = self._start_track(track_request, at=invoked)
         else:
             prefix = request.file_name_prefix
             rec = self._new_recording(meeting, track=False, prefix=prefix, at=invoked)

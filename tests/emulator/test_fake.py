@@ -18,6 +18,9 @@ def test_public_names() -> None:
     """The module exports exactly the emulator's public names."""
     assert testing.__all__ == [
         "Credentials",
+        "Delivery",
+        "DeliveryFault",
+        "DeliveryPolicy",
         "FakeRealtimeKit",
         "FaultKind",
         "JournalEntry",
