@@ -225,10 +225,12 @@ async def _listen(args: argparse.Namespace, public_key: str | None) -> None:
             events = [member.value for member in WebhookEventName]
             webhook = await rtk.create_webhook(name="realtimekit listen", url=url, events=events)
             _note(f"listening on {url}, registered as webhook {webhook.id} (Ctrl-C to stop)")
+            play = asyncio.create_task(_play(rtk, fake))
             try:
-                await _play(rtk, fake)
                 await listener.done.wait()
             finally:
+                play.cancel()
+                await asyncio.gather(play, return_exceptions=True)
                 await rtk.delete_webhook(webhook.id)
 
 
