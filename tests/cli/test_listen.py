@@ -60,7 +60,7 @@ async def listening(argv: list[str]) -> AsyncGenerator[tuple[aiohttp.ClientSessi
 async def post(
     http: aiohttp.ClientSession,
     url: str,
-    body: bytes | AsyncIterator[bytes],
+    body: bytes | io.BytesIO | AsyncIterator[bytes],
     headers: dict[str, str],
 ) -> int:
     """POST a delivery; its status."""
