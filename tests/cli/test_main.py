@@ -140,3 +140,36 @@ def test_ctrl_c_during_a_command_exits_130(capsys: pytest.CaptureFixture[str]) -
     assert main(["--emulator", "--emulator-latency", "30", "get", "some-recording"]) == 130
     timer.join()
     assert capsys.readouterr().err == "realtimekit: error: interrupted\n"
+
+
+def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`python -m realtimekit_async ARGV` in a fresh interpreter."""
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "realtimekit_async", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_subprocess_streams_are_kept_apart() -> None:
+    """For real: data on stdout, nothing else; an error is one stderr line with status 2."""
+    done = run_cli("list", "--emulator", "--limit", "2", "--format", "jsonl")
+    assert done.returncode == 0
+    assert [len(json.loads(line)["id"]) for line in done.stdout.splitlines()] == [36, 36]
+    assert done.stderr == ""
+    failed = run_cli("--emulator", "list", "--status", "FOO")
+    assert failed.returncode == 2
+    assert failed.stdout == ""
+    assert failed.stderr.startswith("realtimekit: error: --status must be one of ")
+    assert failed.stderr.count("\n") == 1
+
+
+def test_subprocess_usage_error_exits_2() -> None:
+    """A port out of range is the parser's usage error: status 2, no traceback."""
+    done = run_cli("emulator", "--port", "99999")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "not a port (0-65535)" in done.stderr
+    assert "Traceback" not in done.stderr
