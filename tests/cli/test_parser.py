@@ -152,6 +152,8 @@ def test_a_format_the_command_does_not_write_is_refused(
     [
         (["emulator", "--port", "99999"], "not a port (0-65535)"),
         (["webhooks", "listen", "--port", "70000"], "not a port (0-65535)"),
+        (["webhooks", "listen", "--port", "http"], "not a port (0-65535)"),
+        (["wait", "r", "--poll-interval", "soon"], "not a number of seconds > 0"),
         (["wait", "r", "--timeout", "nan"], "not a number of seconds > 0"),
         (["list", "--per-page", "x"], "not a whole number"),
         (["list", "--start-time", "yesterday"], "not an ISO 8601 time"),

@@ -55,10 +55,8 @@ def test_create_checks_its_arguments(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_listen_with_the_emulator_shows_live_events(capsys: pytest.CaptureFixture[str]) -> None:
     """`--emulator webhooks listen` registers itself and prints the recording's deliveries."""
-    assert main(["--emulator", "webhooks", "listen", "--count", "2"]) == 0
+    assert main(["--emulator", "webhooks", "listen", "--count", "6"]) == 0
     captured = capsys.readouterr()
-    lines = captured.out.splitlines()
-    assert len(lines) >= 2
-    assert lines[0].startswith("recording.statusUpdate  recording ")
-    assert lines[0].split()[3] == "INVOKED"
+    statuses = [line.split()[3] for line in captured.out.splitlines()]
+    assert statuses[:6] == ["INVOKED", "RECORDING", "PAUSED", "RECORDING", "UPLOADING", "UPLOADED"]
     assert "registered as webhook " in captured.err
