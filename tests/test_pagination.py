@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gc
 import math
 
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 from realtimekit_async import (
     Paging,
     RealtimeKitError,
-    Recording,
     RecordingPage,
     RecordingPager,
     ResponseParseError,
@@ -23,30 +21,19 @@ from realtimekit_async import (
 )
 from realtimekit_async._pagination import next_page_no, paging_is_usable
 
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+from .listing import Listing, rec
 
 
-def rec(n: int | str) -> Recording:
-    return Recording(id=str(n), status="UPLOADED", invoked_time=T0, output_file_name="f")
-
-
-class Server:
-    """A list endpoint over a mutable list, with 1-based inclusive offsets and a per_page cap."""
+class Server(Listing):
+    """The listing as the pager's fetch function, remembering each (page_no, per_page)."""
 
     def __init__(self, count: int, cap: int = 100, *, paging: bool = True) -> None:
-        self.records = [rec(n) for n in range(count)]
-        self.cap = cap
-        self.paging = paging
+        super().__init__(count, cap, paging=paging)
         self.calls: list[tuple[int, int]] = []
 
     async def fetch(self, page_no: int, per_page: int) -> RecordingPage:
         self.calls.append((page_no, per_page))
-        size = min(per_page, self.cap)
-        start = (page_no - 1) * size
-        items = tuple(self.records[start : start + size])
-        if not self.paging:
-            return RecordingPage(items, Paging(0, 0, 0))
-        return RecordingPage(items, Paging(len(self.records), start + 1, start + len(items)))
+        return self.page(page_no, per_page)
 
 
 async def collect(pager: RecordingPager) -> list[str]:

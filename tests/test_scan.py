@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import math
 from collections.abc import Callable
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from realtimekit_async import Paging, Recording, RecordingPage, ResponseParseError, ResumeToken
+from realtimekit_async import Paging, RecordingPage, ResponseParseError, ResumeToken
 from realtimekit_async._scan import (
     MAX_TOKEN_CHARS,
     TOKEN_IDS,
@@ -22,32 +21,8 @@ from realtimekit_async._scan import (
     step,
 )
 
+from .listing import Listing, rec
 from .strategies import json_values, listing_sizes
-
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def rec(n: int | str) -> Recording:
-    return Recording(id=str(n), status="UPLOADED", invoked_time=T0, output_file_name="f")
-
-
-class Listing:
-    """A list endpoint over a mutable list: 1-based inclusive offsets and a per_page cap."""
-
-    def __init__(self, count: int, cap: int = 100, *, paging: bool = True) -> None:
-        self.records = [rec(n) for n in range(count)]
-        self.cap = cap
-        self.paging = paging
-        self.requests: list[int] = []
-
-    def page(self, page_no: int, per_page: int) -> RecordingPage:
-        self.requests.append(page_no)
-        size = min(per_page, self.cap)
-        start = (page_no - 1) * size
-        items = tuple(self.records[start : start + size])
-        if not self.paging:
-            return RecordingPage(items, Paging(0, 0, 0))
-        return RecordingPage(items, Paging(len(self.records), start + 1, start + len(items)))
 
 
 def scan(
