@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -48,6 +49,17 @@ def session_for(fake: FakeRealtimeKit, **overrides: object) -> RealtimeKitSessio
 
 #: Secrets that must never reach a log record, whatever the test does.
 NEVER_LOGGED = (DEFAULT_API_TOKEN, "SENTINEL")
+
+
+@pytest.fixture(autouse=True)
+def leaks_fail_their_own_test() -> Iterator[None]:
+    """Collect garbage after each test: a leak fails the test that left it.
+
+    An unclosed socket or file is a ResourceWarning (an error here) when it is collected;
+    without this, that happens in whichever test the collector next runs in.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ from yarl import URL
 
 from realtimekit_async._errors import RealtimeKitError
 from realtimekit_async._models import WebhookEventName
+from realtimekit_async._serving import stop_serving
 from realtimekit_async.webhooks import (
     MAX_BODY_SIZE,
     WELL_KNOWN_URL,
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 __all__ = ["Listener", "describe", "run_listen"]
 
 HOST: Final = "127.0.0.1"
+#: After Ctrl-C, how long a delivery still being handled (or forwarded) may take to finish.
+SHUTDOWN_TIMEOUT: Final = 2.0
 #: Seconds a forwarded delivery may take, answer included.
 FORWARD_TIMEOUT: Final = 30.0
 #: Seconds between the steps of the recording ``--emulator`` plays, so events arrive one by one.
@@ -186,7 +189,9 @@ async def serving(listener: Listener, port: int, path: str) -> AsyncGenerator[st
     """
     app = web.Application()
     app.router.add_post(path, listener.handle)
-    runner = web.AppRunner(app, access_log=None)
+    # Ctrl-C lets a delivery being handled finish for a moment, not aiohttp's default minute
+    # (an idle connection accepted just before the stop also holds it that long).
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
         try:
@@ -197,7 +202,7 @@ async def serving(listener: Listener, port: int, path: str) -> AsyncGenerator[st
             raise CommandError(msg) from None
         yield f"http://{HOST}:{runner.addresses[0][1]}{path}"
     finally:
-        await runner.cleanup()
+        await stop_serving(runner)
         await listener.aclose()
 
 

@@ -14,6 +14,7 @@ from realtimekit_async._emulator._faults import Fault, FaultKind
 from realtimekit_async._emulator._journal import JournalEntry, freeze_headers, read_body
 from realtimekit_async._emulator._storage import PREFIX
 from realtimekit_async._emulator._wire import HOST, Reply, cloudflare_error, json_reply
+from realtimekit_async._serving import stop_serving
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,7 +91,7 @@ class Server:
         """Stop serving and close open connections; safe to call twice."""
         runner, self._runner = self._runner, None
         if runner is not None:
-            await runner.cleanup()
+            await stop_serving(runner)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
