@@ -25,6 +25,7 @@ from ._errors import (
     TransportError,
 )
 from ._protocol import Response
+from ._proxies import Routes
 from ._redaction import redact_url
 
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "ClientSession", "Transport"]
@@ -93,7 +94,8 @@ class Transport:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._connection_limit = connection_limit
-        self._trust_env = trust_env
+        # Proxies from the environment for the session we make (a caller's keeps its own).
+        self._routes = Routes(enabled=trust_env and self.owns_session)
         self.max_response_size = max_response_size
 
     @property
@@ -108,8 +110,8 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._connection_limit),
                 # Redirects could carry the Authorization header elsewhere; the API never sends one.
                 timeout=aiohttp.ClientTimeout(total=None),
-                # Proxies from HTTP(S)_PROXY/NO_PROXY, as users of requests and httpx expect.
-                trust_env=self._trust_env,
+                # Proxies come from the environment all the same (see _proxies), once per origin.
+                trust_env=False,
             )
         return self._session
 
@@ -149,15 +151,19 @@ class Transport:
         past that, reading stops, the connection is closed and :class:`ResponseTooLargeError`
         is raised.
         """
+        target = yarl.URL(url, encoded=True)
+        route = self._routes.route(target)
         try:
             async with self.session.request(
                 method,
-                yarl.URL(url, encoded=True),
-                headers={**headers, "Accept-Encoding": _ACCEPT_ENCODING},
+                target,
+                headers={**headers, "Accept-Encoding": _ACCEPT_ENCODING, **route.headers},
                 data=None if body is None else _OneShotBody(body, content_type=_JSON),
                 timeout=self._timeout(timeout, read_timeout),
                 allow_redirects=False,
                 auto_decompress=False,
+                proxy=route.proxy,
+                proxy_headers=route.proxy_headers,
             ) as response:
                 try:
                     data = await _read_bounded(response, self.max_response_size)
@@ -194,12 +200,15 @@ class Transport:
         """
         current = yarl.URL(url, encoded=True)
         for _ in range(MAX_REDIRECTS + 1):
+            route = self._routes.route(current)
             try:
                 async with self.session.get(
                     current,
-                    headers=headers,
+                    headers={**headers, **route.headers},
                     timeout=self._timeout(timeout, None),
                     allow_redirects=False,
+                    proxy=route.proxy,
+                    proxy_headers=route.proxy_headers,
                 ) as response:
                     location = response.headers.get("Location")
                     if response.status in _REDIRECTS and location is not None:

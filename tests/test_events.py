@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from realtimekit_async import (
     CallEvent,
@@ -159,49 +156,6 @@ def test_malformed_headers_are_refused(headers: object, error: type[Exception]) 
             api_token="t",
             default_headers=headers,  # type: ignore[arg-type]
         )
-
-
-@pytest.fixture
-async def proxy(fake: FakeRealtimeKit) -> AsyncIterator[tuple[str, list[str]]]:
-    """A forwarding HTTP proxy on loopback; yields its URL and the URLs it was asked for."""
-    asked: list[str] = []
-
-    async def forward(request: web.Request) -> web.Response:
-        asked.append(str(request.url))
-        async with (
-            aiohttp.ClientSession() as http,
-            http.request(request.method, request.url, headers=request.headers) as answer,
-        ):
-            return web.Response(status=answer.status, body=await answer.read())
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", asked
-    finally:
-        await runner.cleanup()
-
-
-async def test_sdk_made_session_honours_proxy_environment(
-    fake: FakeRealtimeKit, proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """HTTP_PROXY is used by the session the SDK makes, and ignored with trust_env=False."""
-    url, asked = proxy
-    recording = fake.add_recording(fake.add_meeting())
-    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("http_proxy", url)
-    async with session_for(fake) as rtk:
-        assert (await rtk.get_recording(recording)).id == recording
-    assert len(asked) == 1
-    assert asked[0].endswith(recording)
-    async with session_for(fake, trust_env=False) as rtk:
-        await rtk.get_recording(recording)
-    assert len(asked) == 1
 
 
 def test_connection_limit_is_checked() -> None:
