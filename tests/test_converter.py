@@ -268,7 +268,20 @@ def _converters() -> tuple[cattrs.Converter, cattrs.Converter]:
 @given(
     recording=wire_recordings(),
     broken=st.dictionaries(
-        st.sampled_from(["id", "status", "file_size", "meeting", "started_time", "type"]),
+        st.sampled_from(
+            [
+                "id",
+                "status",
+                "file_size",
+                "recording_duration",
+                "meeting",
+                "invoked_time",
+                "started_time",
+                "output_file_name",
+                "session_id",
+                "type",
+            ]
+        ),
         json_values,
         max_size=2,
     ),
@@ -286,6 +299,22 @@ def test_fast_hooks_agree_with_cattrs_generated_ones(
         try:
             outcomes.append(converter.structure(body, Recording))
         except (KeyError, TypeError, ValueError, AttributeError, cattrs.BaseValidationError):
+            outcomes.append("refused")
+    assert outcomes[0] == outcomes[1]
+
+
+@given(
+    paging=st.fixed_dictionaries(
+        dict.fromkeys(("total_count", "start_offset", "end_offset"), json_values)
+    )
+)
+def test_fast_paging_hook_agrees_with_cattrs(paging: dict[str, Any]) -> None:
+    """Required integers (inlined in the fast hook) are accepted and refused as cattrs does."""
+    outcomes: list[Paging | str] = []
+    for converter in _converters():
+        try:
+            outcomes.append(converter.structure(paging, Paging))
+        except (TypeError, ValueError, cattrs.BaseValidationError):
             outcomes.append("refused")
     assert outcomes[0] == outcomes[1]
 
