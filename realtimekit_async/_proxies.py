@@ -26,14 +26,25 @@ class Proxy(NamedTuple):
 
 
 def env_proxy(url: yarl.URL) -> Proxy | None:
-    """The proxy for *url* per the environment, or ``None`` (none set, or ``NO_PROXY``)."""
-    if url.host is None or urllib.request.proxy_bypass(url.host):
-        return None
-    setting = urllib.request.getproxies().get(url.scheme)
-    if not setting:
-        return None
-    proxy = yarl.URL(setting if "://" in setting else f"http://{setting}")
-    if proxy.scheme not in {"http", "https"} or not proxy.host:
+    """The proxy for *url* per the environment now, or ``None`` (none set, or ``NO_PROXY``).
+
+    Raises:
+        ValueError: the proxy set for *url*'s scheme is not a valid URL.
+    """
+    return Routes(enabled=True).proxy_for(url)
+
+
+def _parse(scheme: str, setting: str) -> Proxy | None:
+    try:
+        proxy = yarl.URL(setting if "://" in setting else f"http://{setting}")
+        host = proxy.host
+        proxy.port  # noqa: B018 - yarl checks the port only when it is read
+    except ValueError as exc:
+        # Not the value itself: it may hold the proxy's password.
+        variable = f"{scheme.upper()}_PROXY"
+        msg = f"the {scheme} proxy in the environment ({variable}) is not a valid URL: {exc}"
+        raise ValueError(msg) from None
+    if proxy.scheme not in {"http", "https"} or not host:
         return None  # what aiohttp could not use either
     if proxy.user is None:
         return Proxy(proxy, None)
@@ -58,20 +69,39 @@ DIRECT: Final = Route()
 
 
 class Routes:
-    """The route to each scheme and host, from the environment the first time it is seen."""
+    """The route to each scheme and host, remembered once worked out.
+
+    The proxies are those the environment names when this object is made; ``NO_PROXY`` is
+    read the first time a host is seen.
+
+    Raises:
+        ValueError: an http or https proxy in the environment is not a valid URL (so that a
+            session fails when it is made, not on its first request).
+    """
 
     def __init__(self, *, enabled: bool) -> None:
-        self._enabled = enabled
+        env = urllib.request.getproxies() if enabled else {}
+        self._proxies = {
+            scheme: proxy
+            for scheme in ("http", "https")
+            if (setting := env.get(scheme)) and (proxy := _parse(scheme, setting))
+        }
         self._known: dict[tuple[str, str | None], Route] = {}
+
+    def proxy_for(self, url: yarl.URL) -> Proxy | None:
+        """The proxy for *url*, or ``None`` (none for its scheme, or its host in ``NO_PROXY``)."""
+        if url.host is None or urllib.request.proxy_bypass(url.host):
+            return None
+        return self._proxies.get(url.scheme)
 
     def route(self, url: yarl.URL) -> Route:
         """How to reach *url*: through the environment's proxy, or :data:`DIRECT`."""
-        if not self._enabled:
+        if not self._proxies:
             return DIRECT
         key = (url.scheme, url.host)
         route = self._known.get(key)
         if route is None:
-            route = self._known[key] = _route(url, env_proxy(url))
+            route = self._known[key] = _route(url, self.proxy_for(url))
         return route
 
 

@@ -81,9 +81,10 @@ class RealtimeKitSession(RecordingCalls, BatchCalls, WebhookCalls):
         default_headers: extra headers of every API request, e.g. a tenant or trace header;
             each call can add its own with ``headers=``. ``Authorization`` and the other
             headers the session sets cannot be replaced.
-        trust_env: send through the proxies ``HTTP_PROXY``/``HTTPS_PROXY`` name (and not to
-            the hosts in ``NO_PROXY``), read once per scheme and host, when the SDK makes the
-            aiohttp session (a session you pass keeps its own setting). ``.netrc`` is not read.
+        trust_env: send through the proxies ``HTTP_PROXY``/``HTTPS_PROXY`` name (read when
+            the session is made: a malformed one is a ``ValueError`` then), and not to the hosts
+            in ``NO_PROXY``, when the SDK makes the aiohttp session (a session you pass keeps
+            its own setting). ``.netrc`` is not read.
         connection_limit: connections the SDK's own aiohttp session keeps open at most.
 
     Every call also takes ``timeout=`` (its own deadline in seconds, ``None`` for none) and

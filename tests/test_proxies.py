@@ -10,6 +10,7 @@ import pytest
 import yarl
 from aiohttp import web
 
+from realtimekit_async import RealtimeKitSession
 from realtimekit_async._proxies import DIRECT, Proxy, Route, Routes, env_proxy
 from realtimekit_async.testing import FakeRealtimeKit
 
@@ -191,11 +192,32 @@ def test_routes_put_credentials_where_aiohttp_sends_them(clean_env: pytest.Monke
     assert Routes(enabled=False).route(yarl.URL("https://api.example/x")) is DIRECT
 
 
-def test_routes_read_the_environment_once_per_origin(clean_env: pytest.MonkeyPatch) -> None:
-    """The first request to a scheme and host reads the environment; later ones do not."""
+def test_routes_read_the_proxies_when_made(clean_env: pytest.MonkeyPatch) -> None:
+    """The proxies are those of the environment when the session (its routes) is made."""
     routes = Routes(enabled=True)
-    url = yarl.URL("https://api.example/a")
-    assert routes.route(url) is DIRECT
     clean_env.setenv("HTTPS_PROXY", "http://p.example")
-    assert routes.route(url.with_path("/b")) is DIRECT
-    assert routes.route(yarl.URL("https://other.example/")) == Route(yarl.URL("http://p.example"))
+    assert routes.route(yarl.URL("https://api.example/a")) is DIRECT
+    assert routes.route(yarl.URL("https://other.example/")) is DIRECT
+    later = Routes(enabled=True)
+    assert later.route(yarl.URL("https://other.example/")) == Route(yarl.URL("http://p.example"))
+    assert later.route(yarl.URL("https://other.example/b")) is later.route(
+        yarl.URL("https://other.example/")
+    )
+
+
+@pytest.mark.parametrize(
+    "setting", ["http://[bad", "http://p:99999", "http://u:s3cret@p:abc", "::::"]
+)
+def test_a_malformed_proxy_fails_the_session_at_construction(
+    setting: str, clean_env: pytest.MonkeyPatch
+) -> None:
+    """A proxy URL that cannot be parsed is a ValueError naming the variable, not its value."""
+    clean_env.setenv("HTTPS_PROXY", setting)
+    with pytest.raises(
+        ValueError, match=r"the https proxy in the environment \(HTTPS_PROXY\)"
+    ) as caught:
+        RealtimeKitSession(account_id="a", app_id="b", api_token="t")
+    assert "s3cret" not in str(caught.value)
+    assert setting not in str(caught.value)
+    # A session told not to read the environment is made as usual.
+    RealtimeKitSession(account_id="a", app_id="b", api_token="t", trust_env=False)
