@@ -110,7 +110,7 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._connection_limit),
                 # Redirects could carry the Authorization header elsewhere; the API never sends one.
                 timeout=aiohttp.ClientTimeout(total=None),
-                # Proxies come from the environment all the same (see _proxies), once per origin.
+                # Proxies come from the environment all the same, read once (see _proxies).
                 trust_env=False,
             )
         return self._session

@@ -11,7 +11,7 @@ import yarl
 from aiohttp import web
 
 from realtimekit_async import RealtimeKitSession
-from realtimekit_async._proxies import DIRECT, Proxy, Route, Routes, env_proxy
+from realtimekit_async._proxies import DIRECT, Route, Routes
 from realtimekit_async.testing import FakeRealtimeKit
 
 from .conftest import session_for
@@ -136,46 +136,52 @@ async def test_a_netrc_entry_for_the_api_host_changes_nothing(
 @pytest.mark.parametrize(
     ("env", "url", "expected"),
     [
-        ({}, "http://api.example/x", None),
+        ({}, "http://api.example/x", DIRECT),
         (
             {"HTTPS_PROXY": "http://p.example:3128"},
             "https://api.example/x",
-            Proxy(yarl.URL("http://p.example:3128"), None),
+            Route(yarl.URL("http://p.example:3128")),
         ),
         (
             {"HTTPS_PROXY": "p.example:3128"},
             "https://api.example/x",
-            Proxy(yarl.URL("http://p.example:3128"), None),
+            Route(yarl.URL("http://p.example:3128")),
         ),
         (
             {"HTTPS_PROXY": "http://u:p@p.example"},
             "https://api.example/",
-            Proxy(yarl.URL("http://p.example"), "Basic dTpw"),
+            Route(
+                yarl.URL("http://p.example"), proxy_headers={"Proxy-Authorization": "Basic dTpw"}
+            ),
         ),
-        ({"HTTP_PROXY": "http://p.example"}, "https://api.example/", None),
-        ({"HTTPS_PROXY": "socks5://p.example"}, "https://api.example/", None),
-        ({"HTTPS_PROXY": "http://"}, "https://api.example/", None),
+        ({"HTTP_PROXY": "http://p.example"}, "https://api.example/", DIRECT),
+        ({"HTTPS_PROXY": "socks5://p.example"}, "https://api.example/", DIRECT),
+        ({"HTTPS_PROXY": "http://"}, "https://api.example/", DIRECT),
         (
             {"HTTPS_PROXY": "http://p.example", "NO_PROXY": "api.example"},
             "https://api.example/",
-            None,
+            DIRECT,
         ),
-        ({"HTTPS_PROXY": "http://p.example", "NO_PROXY": ".example"}, "https://api.example/", None),
-        ({"HTTPS_PROXY": "http://p.example", "NO_PROXY": "*"}, "https://api.example/", None),
+        (
+            {"HTTPS_PROXY": "http://p.example", "NO_PROXY": ".example"},
+            "https://api.example/",
+            DIRECT,
+        ),
+        ({"HTTPS_PROXY": "http://p.example", "NO_PROXY": "*"}, "https://api.example/", DIRECT),
     ],
 )
-def test_env_proxy(
-    env: dict[str, str], url: str, expected: Proxy | None, clean_env: pytest.MonkeyPatch
+def test_route_per_environment(
+    env: dict[str, str], url: str, expected: Route, clean_env: pytest.MonkeyPatch
 ) -> None:
     """The proxy for a URL per the environment, as requests, httpx and aiohttp read it."""
     for name, value in env.items():
         clean_env.setenv(name, value)
-    assert env_proxy(yarl.URL(url)) == expected
+    assert Routes(enabled=True).route(yarl.URL(url)) == expected
 
 
 def test_a_url_without_a_host_has_no_proxy(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HTTP_PROXY", "http://p.example")
-    assert env_proxy(yarl.URL("http:///nowhere")) is None
+    assert Routes(enabled=True).route(yarl.URL("http:///nowhere")) is DIRECT
 
 
 def test_routes_put_credentials_where_aiohttp_sends_them(clean_env: pytest.MonkeyPatch) -> None:
